@@ -1,0 +1,16 @@
+using System.Runtime.InteropServices;
+
+namespace StChat.Testing;
+
+internal static partial class NativeMethods
+{
+    public const int SigTerm = 15;
+
+    // Process has Kill (SIGKILL) but no way to ask politely; a graceful stop needs kill(2) with SIGTERM.
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
+    // initdb and postgres refuse to run as root, so the fixtures need to know who they are.
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEffectiveUserId();
+}
