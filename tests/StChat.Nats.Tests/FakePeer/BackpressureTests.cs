@@ -1,0 +1,63 @@
+using StChat.Testing;
+using Xunit;
+
+namespace StChat.Nats.Tests.FakePeer;
+
+public sealed class BackpressureTests
+{
+    private const int PayloadSize = 4 * 1024;
+
+    [Fact]
+    public async Task Publishing_to_a_server_that_stops_reading_waits_instead_of_buffering_without_bound()
+    {
+        await using var server = new FakeNatsServer();
+        const long writerBufferSize = 256 * 1024;
+        await using var nats = new NatsConnection(new NatsOpts
+        {
+            Url = server.Url,
+            WriterBufferSize = writerBufferSize,
+            RequestTimeout = TimeSpan.FromMilliseconds(500),
+        });
+        var handshake = server.AcceptAndHandshakeAsync();
+        await nats.ConnectAsync();
+        var (client, _) = await handshake;
+
+        // The fake no longer reads: once the kernel's socket buffers are full, commands pile up in the client until
+        // the high-water mark, and then a publish stays waiting. A publish that waits only while the flush loop
+        // catches up completes on its own; that is not yet the stuck state this test is after.
+        var payload = new byte[PayloadSize];
+        long published = 0;
+        ValueTask blocked = default;
+        var sawBlocked = false;
+        while (!sawBlocked && published < 512L * 1024 * 1024)
+        {
+            var publish = nats.PublishAsync("backpressure", payload);
+            published += PayloadSize;
+            if (!publish.IsCompleted)
+            {
+                var task = publish.AsTask();
+                if (await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(500))) != task)
+                {
+                    blocked = new ValueTask(task);
+                    sawBlocked = true;
+                }
+            }
+        }
+
+        Assert.True(sawBlocked, $"PublishAsync never stayed waiting after {published} bytes to a peer that reads nothing.");
+
+        // What waits in the client is bounded by the high-water mark plus the one command that crossed it. (A batch
+        // the kernel accepted meanwhile may bring it down, but not below the half-mark where waiters are released.)
+        Assert.InRange(nats.PendingBytes, writerBufferSize / 2, writerBufferSize + PayloadSize + 64);
+        Assert.False(blocked.IsCompleted);
+
+        using var stop = new CancellationTokenSource();
+        var discard = client.DiscardInputAsync(stop.Token);
+        await blocked.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.Until(() => Task.FromResult(nats.PendingBytes == 0), TimeSpan.FromSeconds(10),
+            "every queued byte should be accounted as sent once the peer reads again");
+
+        Assert.False(discard.IsCompleted, "the connection should still be open and being read");
+        await stop.CancelAsync();
+    }
+}
