@@ -20,7 +20,7 @@ internal sealed class MigrationService(NpgsqlDataSource dataSource, ILogger<Migr
         {
             try
             {
-                var applied = await Migrator.MigrateAsync(dataSource.ConnectionString, logger, cancellationToken);
+                var applied = await Migrator.MigrateAsync(dataSource, logger, cancellationToken);
                 logger.LogInformation("Schema is up to date ({Count} migrations applied now)", applied.Count);
                 return;
             }

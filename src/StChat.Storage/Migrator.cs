@@ -18,9 +18,20 @@ public static class Migrator
         string connectionString, ILogger? logger = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        return await MigrateAsync(dataSource, logger, ct);
+    }
 
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
+    /// <summary>
+    /// Migrates through a connection of <paramref name="dataSource"/>. (Its <c>ConnectionString</c> property drops
+    /// the password, so a data source must not be turned back into a string for this.)
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(
+        NpgsqlDataSource dataSource, ILogger? logger = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
 
         await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection))
         {
@@ -64,10 +75,23 @@ public static class Migrator
         }
         finally
         {
-            // Closing the connection releases the lock too; unlocking explicitly returns it to the pool clean.
+            await UnlockAsync(connection, logger);
+        }
+    }
+
+    // Closing the connection releases the lock too; unlocking explicitly returns it to the pool clean. When the
+    // connection is already broken the unlock fails as well, and that failure must not hide the one that broke it.
+    private static async Task UnlockAsync(NpgsqlConnection connection, ILogger? logger)
+    {
+        try
+        {
             await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
             unlock.Parameters.AddWithValue("key", AdvisoryLockKey);
             await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            logger?.LogDebug("Releasing the migration lock failed ({Error}); closing the connection releases it", e.Message);
         }
     }
 

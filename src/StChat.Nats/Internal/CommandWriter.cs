@@ -130,6 +130,15 @@ internal sealed class CommandWriter
 
             Interlocked.Exchange(ref _resumeAt, highWater / 2);
             _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            // OnSent reads _drained without the lock: if it ran between the check above and the line before, it saw no
+            // waiter and will not come again for bytes already sent. Checking once more closes that window.
+            if (PendingBytes <= Interlocked.Read(ref _resumeAt))
+            {
+                _drained = null;
+                return null;
+            }
+
             return _drained.Task;
         }
     }

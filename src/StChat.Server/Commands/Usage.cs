@@ -14,6 +14,10 @@ internal static class Usage
 
             Commands:
               migrate   apply the PostgreSQL schema migrations and exit
+              ingest    catalogue the sport_event and execution feeds into PostgreSQL (runs until stopped)
+              feeds     publish simulated feeds: [--rate N] [--count N] [--msg-id] (see `stchat feeds --help`)
+              chat      WebSocket chat rooms on Chat:Url (default http://127.0.0.1:8888; or --urls)
+              serve     ingest and chat in one process, with the browser client at / (what `./stchat up` runs)
 
             Configuration comes from config/appsettings.json, then environment variables
             (ConnectionStrings__Postgres, Nats__Url, ...), then --Section:Option=value arguments.

@@ -1,0 +1,221 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace StChat.Chat;
+
+internal sealed partial class ChatConnection
+{
+    // Room for the JSON envelope and the id around a message of MaxMessageBytes.
+    private const int EnvelopeBytes = 1024;
+    private const int MaxIdLength = 128;
+
+    private readonly TokenBucket _rate;
+    private readonly TokenBucket _strikes;
+    private TimeSpan? _lastTyping;
+
+    private TimeSpan Now => _time.GetUtcNow() - DateTimeOffset.UnixEpoch;
+
+    private async Task ReceiveLoopAsync()
+    {
+        var limit = _options.MaxMessageBytes + EnvelopeBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(limit);
+        try
+        {
+            while (!_closeRequested.IsCancellationRequested)
+            {
+                var count = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    // Checked before reading on: a client cannot make us buffer more than the limit.
+                    if (count == limit)
+                    {
+                        RequestClose(WebSocketCloseStatus.MessageTooBig, $"frame larger than {limit} bytes");
+                        break;
+                    }
+
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count, limit - count), _receiveAbort.Token);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        RequestClose(WebSocketCloseStatus.NormalClosure, "");
+                        return;
+                    }
+
+                    if (result.MessageType == WebSocketMessageType.Binary)
+                    {
+                        RequestClose(WebSocketCloseStatus.InvalidMessageType, "binary frames are not supported; send JSON text");
+                        break;
+                    }
+
+                    count += result.Count;
+                }
+                while (!result.EndOfMessage);
+
+                if (!_closeRequested.IsCancellationRequested)
+                {
+                    await HandleFrameAsync(buffer.AsMemory(0, count));
+                }
+            }
+
+            await DrainUntilCloseAsync(buffer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // After our close frame, data still in flight is discarded until the peer's close frame (or the handshake timeout).
+    private async Task DrainUntilCloseAsync(byte[] buffer)
+    {
+        while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+        {
+            var result = await _socket.ReceiveAsync(buffer.AsMemory(), _receiveAbort.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task HandleFrameAsync(ReadOnlyMemory<byte> json)
+    {
+        var now = Now;
+        if (!_rate.TryTake(now))
+        {
+            if (!_strikes.TryTake(now))
+            {
+                RequestClose(WebSocketCloseStatus.PolicyViolation, "rate limit exceeded repeatedly");
+                return;
+            }
+
+            Send(ChatFrames.Error(ChatErrorCodes.RateLimited,
+                $"More than {_options.MessagesPerSecond} frames per second; this one was dropped. Slow down or you will be disconnected.",
+                retryable: true));
+            return;
+        }
+
+        ClientFrame? frame;
+        try
+        {
+            frame = JsonSerializer.Deserialize(json.Span, ChatJsonContext.Default.ClientFrame);
+        }
+        catch (JsonException e)
+        {
+            Send(ChatFrames.Error(ChatErrorCodes.BadJson, $"Expected a JSON object such as {{\"message\":\"hi\"}}: {e.Message}"));
+            return;
+        }
+
+        if (frame is null)
+        {
+            Send(ChatFrames.Error(ChatErrorCodes.BadJson, "Expected a JSON object such as {\"message\":\"hi\"}, got null."));
+            return;
+        }
+
+        switch (frame.Action ?? (frame.Message is null ? null : "message"))
+        {
+            case "message":
+                await HandleMessageAsync(frame);
+                break;
+            case "resume":
+                if (frame.After is not >= 0)
+                {
+                    Send(ChatFrames.Error(ChatErrorCodes.BadRequest, "resume needs \"after\": the last seq you have (0 for everything)."));
+                    break;
+                }
+
+                Enqueue(Outgoing.Resume(frame.After.Value));
+                break;
+            case "who":
+                Send(ChatFrames.Who(Room, _presence.UsersIn(Room)));
+                break;
+            case "typing":
+                // Ephemeral and throttled: a chatty keyboard must not flood the room.
+                if (_lastTyping is not { } last || now - last >= _options.TypingInterval)
+                {
+                    _lastTyping = now;
+                    _bus.PublishEphemeral(Room, ChatFrames.Typing(Room, User), except: this);
+                }
+
+                break;
+            case null:
+                Send(ChatFrames.Error(ChatErrorCodes.BadRequest, "Expected \"message\" or \"action\", e.g. {\"message\":\"hi\"}."));
+                break;
+            default:
+                Send(ChatFrames.Error(ChatErrorCodes.UnknownAction,
+                    $"Unknown action '{frame.Action}'; use message, resume, who or typing."));
+                break;
+        }
+    }
+
+    private async Task HandleMessageAsync(ClientFrame frame)
+    {
+        var id = frame.Id;
+        if (string.IsNullOrWhiteSpace(frame.Message))
+        {
+            Send(ChatFrames.Error(ChatErrorCodes.BadRequest, "\"message\" must be a non-empty string.", id: id));
+            return;
+        }
+
+        if (Encoding.UTF8.GetByteCount(frame.Message) > _options.MaxMessageBytes)
+        {
+            RequestClose(WebSocketCloseStatus.MessageTooBig, $"message text larger than {_options.MaxMessageBytes} bytes");
+            return;
+        }
+
+        if (id is not null && (id.Length is 0 or > MaxIdLength || id.Any(char.IsControl)))
+        {
+            Send(ChatFrames.Error(ChatErrorCodes.BadRequest, $"\"id\" must be 1-{MaxIdLength} printable characters.", id: id[..Math.Min(id.Length, MaxIdLength)]));
+            return;
+        }
+
+        var pending = new PendingEvent(Room, ChatAction.Message, User, frame.Message, id ?? NewId(), _writer.UtcNow + _options.AckTimeout);
+        if (!_writer.TryEnqueue(pending))
+        {
+            SendUnavailable(id, "The server is overloaded");
+            return;
+        }
+
+        ChatEvent stored;
+        try
+        {
+            try
+            {
+                stored = await pending.Completion.Task.WaitAsync(_options.AckTimeout, _receiveAbort.Token);
+            }
+            catch (TimeoutException) when (!pending.TryAbandon())
+            {
+                // A write attempt holds the event right now; its own timeout bounds this wait.
+                stored = await pending.Completion.Task.WaitAsync(_receiveAbort.Token);
+            }
+        }
+        catch (TimeoutException)
+        {
+            SendUnavailable(id, "The chat log did not store the message in time");
+            return;
+        }
+        catch (ChatUnavailableException)
+        {
+            SendUnavailable(id, "The chat log is unavailable");
+            return;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Send(ChatFrames.Error(ChatErrorCodes.Internal, "The message could not be stored.", id: id));
+            return;
+        }
+
+        if (id is not null)
+        {
+            Send(ChatFrames.Ack(Room, id, stored.Seq));
+        }
+    }
+
+    private void SendUnavailable(string? id, string why) => Send(ChatFrames.Error(
+        ChatErrorCodes.Unavailable,
+        $"{why}; nothing was stored or shown. Send it again{(id is null ? "" : " with the same id")}.",
+        retryable: true,
+        id: id));
+}

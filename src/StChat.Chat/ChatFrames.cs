@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace StChat.Chat;
+
+// Server-to-client frames. Each is a JSON object whose "action" says what it is and whose "message" is a line a
+// person can read in wscat; the other properties are for programs.
+internal static class ChatFrames
+{
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        // Frames never end up inside HTML, so names and text stay readable instead of \uXXXX escapes.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    public static string Readable(ChatEvent e) => e.Action switch
+    {
+        ChatAction.Join => $"{e.User} joined chat.",
+        ChatAction.Message => $"{e.User}: {e.Text}",
+        ChatAction.Exit => $"{e.User} exited chat.",
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e.Action, null),
+    };
+
+    // {"action":"join|message|exit","message":"<readable>","room":s,"seq":n,"user":s,"text":s|null,"id":s,"ts":"<UTC ISO-8601>"}
+    public static byte[] Event(ChatEvent e)
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, ChatEvent.ActionName(e.Action));
+        w.WriteString("message"u8, Readable(e));
+        w.WriteString("room"u8, e.Room);
+        w.WriteNumber("seq"u8, e.Seq);
+        w.WriteString("user"u8, e.User);
+        if (e.Text is null)
+        {
+            w.WriteNull("text"u8);
+        }
+        else
+        {
+            w.WriteString("text"u8, e.Text);
+        }
+
+        w.WriteString("id"u8, e.Id);
+        w.WriteString("ts"u8, DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc));
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
+    // {"action":"ack","message":"<readable>","room":s,"id":s,"seq":n}
+    public static byte[] Ack(string room, string id, long seq)
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, "ack");
+        w.WriteString("message"u8, $"Message {id} stored as #{seq}.");
+        w.WriteString("room"u8, room);
+        w.WriteString("id"u8, id);
+        w.WriteNumber("seq"u8, seq);
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
+    // {"action":"error","code":s,"message":s,"retryable":b[,"id":s]}
+    public static byte[] Error(string code, string message, bool retryable = false, string? id = null)
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, "error");
+        w.WriteString("code"u8, code);
+        w.WriteString("message"u8, message);
+        w.WriteBoolean("retryable"u8, retryable);
+        if (id is not null)
+        {
+            w.WriteString("id"u8, id);
+        }
+
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
+    // {"action":"who","message":"<readable>","room":s,"users":[s,...]}
+    public static byte[] Who(string room, IReadOnlyList<string> users)
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, "who");
+        w.WriteString("message"u8, $"In {room}: {string.Join(", ", users)}");
+        w.WriteString("room"u8, room);
+        w.WriteStartArray("users"u8);
+        foreach (var user in users)
+        {
+            w.WriteStringValue(user);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
+    // {"action":"typing","message":"<readable>","room":s,"user":s}
+    public static byte[] Typing(string room, string user)
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, "typing");
+        w.WriteString("message"u8, $"{user} is typing...");
+        w.WriteString("room"u8, room);
+        w.WriteString("user"u8, user);
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
+    private static Utf8JsonWriter Start()
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        if (t_writer is null)
+        {
+            t_writer = new Utf8JsonWriter(buffer, WriterOptions);
+        }
+        else
+        {
+            t_writer.Reset(buffer);
+        }
+
+        return t_writer;
+    }
+
+    private static byte[] Finish(Utf8JsonWriter writer)
+    {
+        writer.Flush();
+        var bytes = t_buffer!.WrittenSpan.ToArray();
+        if (t_buffer.Capacity > 64 * 1024)
+        {
+            // One huge frame should not pin a huge buffer to the thread for ever.
+            t_buffer = null;
+            t_writer = null;
+        }
+
+        return bytes;
+    }
+}

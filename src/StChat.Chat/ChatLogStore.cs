@@ -1,0 +1,186 @@
+using Npgsql;
+
+namespace StChat.Chat;
+
+// SQL against chat_room / chat_log. Every batch costs a fixed number of round trips whatever its size: one to lock
+// the rooms and find already stored ids, one to insert the rows and move the counters, one to commit.
+internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
+{
+    public const int ReadPageSize = 500;
+
+    // Taking each room's row lock (in room order, so two writers cannot deadlock) serializes writers per room: the
+    // last_seq returned is the newest committed value, and the id lookup that follows sees every committed row.
+    private const string LockRoomsSql = """
+        INSERT INTO chat_room (room, last_seq)
+        SELECT r, 0 FROM unnest($1::text[]) AS r ORDER BY r
+        ON CONFLICT (room) DO UPDATE SET last_seq = chat_room.last_seq
+        RETURNING room, last_seq
+        """;
+
+    private const string FindIdsSql = """
+        SELECT l.room, l.seq, l.action, l.username, l.text, l.client_msg_id, l.created_at
+        FROM unnest($1::text[], $2::text[]) AS k(room, id)
+        JOIN chat_log l ON l.room = k.room AND l.client_msg_id = k.id
+        WHERE l.client_msg_id IS NOT NULL
+        """;
+
+    private const string InsertSql = """
+        INSERT INTO chat_log (room, seq, action, username, text, client_msg_id, created_at)
+        SELECT v.room, v.seq, v.action, v.username, v.text, v.id, $7
+        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+            AS v(room, seq, action, username, text, id)
+        """;
+
+    private const string AdvanceRoomsSql = """
+        UPDATE chat_room SET last_seq = v.last_seq
+        FROM unnest($1::text[], $2::bigint[]) AS v(room, last_seq)
+        WHERE chat_room.room = v.room
+        """;
+
+    private const string ReadAfterSql = """
+        SELECT room, seq, action, username, text, client_msg_id, created_at
+        FROM chat_log
+        WHERE room = $1 AND seq > $2 AND seq < $3
+        ORDER BY seq
+        LIMIT $4
+        """;
+
+    private const string ReadLatestSql = """
+        SELECT room, seq, action, username, text, client_msg_id, created_at
+        FROM (SELECT * FROM chat_log WHERE room = $1 ORDER BY seq DESC LIMIT $2) AS latest
+        ORDER BY seq
+        """;
+
+    private const string LastSeqSql = "SELECT coalesce((SELECT last_seq FROM chat_room WHERE room = $1), 0)";
+
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<PendingEvent> batch, DateTime createdAt, CancellationToken ct)
+    {
+        var rooms = batch.Select(p => p.Room).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+
+        var lastSeq = new Dictionary<string, long>(StringComparer.Ordinal);
+        var stored = new Dictionary<(string Room, string Id), ChatEvent>();
+        await using (var lookup = new NpgsqlBatch(connection, transaction))
+        {
+            lookup.BatchCommands.Add(Command(LockRoomsSql, [rooms]));
+            lookup.BatchCommands.Add(Command(FindIdsSql, [batch.Select(p => p.Room).ToArray(), batch.Select(p => p.Id).ToArray()]));
+            await using var reader = await lookup.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                lastSeq[reader.GetString(0)] = reader.GetInt64(1);
+            }
+
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var e = ReadEvent(reader);
+                stored[(e.Room, e.Id)] = e;
+            }
+        }
+
+        var results = new ChatEvent[batch.Count];
+        var inserted = new List<ChatEvent>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var p = batch[i];
+            // A repeated id, stored earlier or earlier in this same batch, is answered with the first event.
+            if (stored.TryGetValue((p.Room, p.Id), out var existing))
+            {
+                results[i] = existing;
+                continue;
+            }
+
+            var seq = lastSeq[p.Room] + 1;
+            lastSeq[p.Room] = seq;
+            var e = new ChatEvent(p.Room, seq, p.Action, p.User, p.Text, p.Id, createdAt);
+            stored[(p.Room, p.Id)] = e;
+            inserted.Add(e);
+            results[i] = e;
+        }
+
+        if (inserted.Count > 0)
+        {
+            await using var write = new NpgsqlBatch(connection, transaction);
+            write.BatchCommands.Add(Command(InsertSql,
+            [
+                inserted.Select(e => e.Room).ToArray(),
+                inserted.Select(e => e.Seq).ToArray(),
+                inserted.Select(e => ChatEvent.ActionName(e.Action)).ToArray(),
+                inserted.Select(e => e.User).ToArray(),
+                inserted.Select(e => e.Text).ToArray(),
+                inserted.Select(e => e.Id).ToArray(),
+                createdAt,
+            ]));
+            var advanced = inserted.Select(e => e.Room).Distinct(StringComparer.Ordinal).ToArray();
+            write.BatchCommands.Add(Command(AdvanceRoomsSql, [advanced, advanced.Select(r => lastSeq[r]).ToArray()]));
+            await write.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return new AppendResult(results, inserted);
+    }
+
+    // Events with after < seq < before, oldest first, at most ReadPageSize of them.
+    public async Task<List<ChatEvent>> ReadAfterAsync(string room, long after, long before, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(ReadAfterSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = room });
+        command.Parameters.Add(new NpgsqlParameter { Value = after });
+        command.Parameters.Add(new NpgsqlParameter { Value = before });
+        command.Parameters.Add(new NpgsqlParameter { Value = ReadPageSize });
+        return await ReadEventsAsync(command, ct);
+    }
+
+    // The newest count events, oldest first, and the seq a client has seen after reading them.
+    public async Task<(List<ChatEvent> Events, long LastSeq)> ReadLatestAsync(string room, int count, CancellationToken ct)
+    {
+        if (count == 0)
+        {
+            await using var last = dataSource.CreateCommand(LastSeqSql);
+            last.Parameters.Add(new NpgsqlParameter { Value = room });
+            return ([], (long)(await last.ExecuteScalarAsync(ct))!);
+        }
+
+        await using var command = dataSource.CreateCommand(ReadLatestSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = room });
+        command.Parameters.Add(new NpgsqlParameter { Value = count });
+        var events = await ReadEventsAsync(command, ct);
+        return (events, events.Count == 0 ? 0 : events[^1].Seq);
+    }
+
+    private static async Task<List<ChatEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var events = new List<ChatEvent>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(ReadEvent(reader));
+        }
+
+        return events;
+    }
+
+    // Columns: room, seq, action, username, text, client_msg_id, created_at.
+    private static ChatEvent ReadEvent(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetInt64(1),
+        ChatEvent.ParseAction(reader.GetString(2)),
+        reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.IsDBNull(5) ? "" : reader.GetString(5),
+        reader.GetDateTime(6));
+
+    // Not `params`: a lone string[] argument would silently become the parameter list itself.
+    private static NpgsqlBatchCommand Command(string sql, object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command;
+    }
+}

@@ -1,0 +1,59 @@
+namespace StChat.Chat;
+
+/// <summary>Limits and timings of the chat server, bound from the <c>Chat</c> configuration section.</summary>
+public sealed record ChatOptions
+{
+    public const string SectionName = "Chat";
+    public const string DefaultUrl = "http://127.0.0.1:8888";
+
+    /// <summary>Address Kestrel listens on when <c>--urls</c> is not given.</summary>
+    public string Url { get; init; } = DefaultUrl;
+
+    /// <summary>Room joined by <c>ws://host/</c>.</summary>
+    public string DefaultRoom { get; init; } = "lobby";
+
+    /// <summary>Events replayed to a plain connect (no <c>after</c>) before live events.</summary>
+    public int HistoryLength { get; init; } = 50;
+
+    /// <summary>Largest message text in UTF-8 bytes; a larger frame is closed with 1009.</summary>
+    public int MaxMessageBytes { get; init; } = 4096;
+
+    /// <summary>Frames queued for one client; a reader that falls this far behind is disconnected.</summary>
+    public int SendQueueCapacity { get; init; } = 256;
+
+    /// <summary>Token bucket refill rate for frames from one client.</summary>
+    public double MessagesPerSecond { get; init; } = 10;
+
+    /// <summary>Token bucket size: frames a client may send at once.</summary>
+    public int MessageBurst { get; init; } = 20;
+
+    /// <summary>Rate-limited frames tolerated (refilled one per second) before the connection is closed with 1008.</summary>
+    public int RateLimitStrikes { get; init; } = 10;
+
+    /// <summary>Shortest interval between two relayed typing notices from one client; extra notices are dropped.</summary>
+    public TimeSpan TypingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Interval of server pings.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A connection that does not answer a ping within this time is closed as dead.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Open WebSocket connections accepted by this process; more are refused with HTTP 503.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>Events written in one transaction at most.</summary>
+    public int MaxBatchSize { get; init; } = 512;
+
+    /// <summary>Events waiting for the writer; when full, sends are answered with a retryable error.</summary>
+    public int WriteQueueCapacity { get; init; } = 10_000;
+
+    /// <summary>How long a sender waits for its message to be stored before it gets a retryable error.</summary>
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Upper bound of one write attempt (connect + transaction) before it is retried.</summary>
+    public TimeSpan WriteAttemptTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>On shutdown, how long exit events may take to be stored before clients are closed anyway.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace StChat.Chat;
+
+// Checked on start so a bad value stops the process with a message naming the key and the accepted range.
+internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatOptions options)
+    {
+        var errors = new List<string>();
+
+        if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"Chat:Url must be an absolute http:// or https:// address such as {ChatOptions.DefaultUrl} (got '{options.Url}').");
+        }
+
+        if (!RoomName.IsValid(options.DefaultRoom))
+        {
+            errors.Add($"Chat:DefaultRoom must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-' (got '{options.DefaultRoom}').");
+        }
+
+        Range(errors, "HistoryLength", options.HistoryLength, 0, 10_000);
+        Range(errors, "MaxMessageBytes", options.MaxMessageBytes, 1, 60_000);
+        Range(errors, "SendQueueCapacity", options.SendQueueCapacity, 8, 1_000_000);
+        Range(errors, "MessageBurst", options.MessageBurst, 1, 100_000);
+        Range(errors, "RateLimitStrikes", options.RateLimitStrikes, 1, 100_000);
+        Range(errors, "MaxConnections", options.MaxConnections, 1, 1_000_000);
+        Range(errors, "MaxBatchSize", options.MaxBatchSize, 1, 10_000);
+        Range(errors, "WriteQueueCapacity", options.WriteQueueCapacity, 1, 10_000_000);
+
+        if (!(options.MessagesPerSecond > 0))
+        {
+            errors.Add($"Chat:MessagesPerSecond must be greater than 0 (got {options.MessagesPerSecond.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        Positive(errors, "KeepAliveInterval", options.KeepAliveInterval);
+        Positive(errors, "KeepAliveTimeout", options.KeepAliveTimeout);
+        Positive(errors, "AckTimeout", options.AckTimeout);
+        Positive(errors, "WriteAttemptTimeout", options.WriteAttemptTimeout);
+        Positive(errors, "ShutdownTimeout", options.ShutdownTimeout);
+        if (options.TypingInterval < TimeSpan.Zero)
+        {
+            errors.Add($"Chat:TypingInterval must not be negative (got {options.TypingInterval}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Range(List<string> errors, string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"Chat:{key} must be between {min} and {max} (got {value}).");
+        }
+    }
+
+    private static void Positive(List<string> errors, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"Chat:{key} must be a positive time span such as 00:00:05 (got {value}).");
+        }
+    }
+}

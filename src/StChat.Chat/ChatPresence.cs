@@ -1,0 +1,60 @@
+namespace StChat.Chat;
+
+// Who is connected to this process: a counter for the connection limit, the members of each room for "who", and
+// the list that shutdown walks.
+internal sealed class ChatPresence(Microsoft.Extensions.Options.IOptions<ChatOptions> options)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, HashSet<ChatConnection>> _rooms = new(StringComparer.Ordinal);
+    private readonly int _maxConnections = options.Value.MaxConnections;
+    private int _reserved;
+
+    public int Count => Volatile.Read(ref _reserved);
+
+    public bool TryReserve()
+    {
+        if (Interlocked.Increment(ref _reserved) <= _maxConnections)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _reserved);
+        return false;
+    }
+
+    public void Release() => Interlocked.Decrement(ref _reserved);
+
+    public void Add(ChatConnection connection)
+    {
+        lock (_gate)
+        {
+            if (!_rooms.TryGetValue(connection.Room, out var members))
+            {
+                _rooms[connection.Room] = members = [];
+            }
+
+            members.Add(connection);
+        }
+    }
+
+    public void Remove(ChatConnection connection)
+    {
+        lock (_gate)
+        {
+            if (_rooms.TryGetValue(connection.Room, out var members) && members.Remove(connection) && members.Count == 0)
+            {
+                _rooms.Remove(connection.Room);
+            }
+        }
+    }
+
+    public string[] UsersIn(string room)
+    {
+        lock (_gate)
+        {
+            return _rooms.TryGetValue(room, out var members)
+                ? members.Select(m => m.User).Order(StringComparer.Ordinal).ToArray()
+                : [];
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StChat.Storage;
+
+namespace StChat.Chat;
+
+public static class ChatServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the chat rooms: options from the <c>Chat</c> section (validated on start), the group-commit writer
+    /// of <c>chat_log</c>, the in-process fan-out and the WebSocket endpoint used by <see cref="ChatEndpointRouteBuilderExtensions.MapStChatChat"/>.
+    /// Also registers the shared PostgreSQL data source and migrations.
+    /// </summary>
+    public static IServiceCollection AddStChatChat(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddStChatStorage(configuration);
+        services.AddOptions<ChatOptions>()
+            .Bind(configuration.GetSection(ChatOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatOptions>, ChatOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IRoomEventBus, LocalRoomEventBus>();
+        services.TryAddSingleton<ChatLogStore>();
+        services.TryAddSingleton<ChatLogWriter>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ChatLogWriter>(sp => sp.GetRequiredService<ChatLogWriter>()));
+        services.TryAddSingleton<ChatPresence>();
+        services.TryAddSingleton<ChatServices>();
+        services.TryAddSingleton<ChatEndpoint>();
+        return services;
+    }
+}

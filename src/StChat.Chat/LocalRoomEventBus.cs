@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+
+namespace StChat.Chat;
+
+internal sealed class LocalRoomEventBus : IRoomEventBus
+{
+    // Copy-on-write member arrays: publishing (hot, on the writer loop) reads without a lock; joins and exits swap.
+    private readonly ConcurrentDictionary<string, ImmutableArray<IRoomSubscriber>> _rooms = new(StringComparer.Ordinal);
+
+    public IDisposable Subscribe(string room, IRoomSubscriber subscriber)
+    {
+        _rooms.AddOrUpdate(room, static (_, s) => [s], static (_, members, s) => members.Add(s), subscriber);
+        return new Subscription(this, room, subscriber);
+    }
+
+    public void PublishCommitted(IReadOnlyList<ChatEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (_rooms.TryGetValue(e.Room, out var members))
+            {
+                foreach (var member in members)
+                {
+                    member.OnCommitted(e);
+                }
+            }
+        }
+    }
+
+    public void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, IRoomSubscriber? except)
+    {
+        if (_rooms.TryGetValue(room, out var members))
+        {
+            foreach (var member in members)
+            {
+                if (!ReferenceEquals(member, except))
+                {
+                    member.OnEphemeral(frame);
+                }
+            }
+        }
+    }
+
+    private void Unsubscribe(string room, IRoomSubscriber subscriber)
+    {
+        while (_rooms.TryGetValue(room, out var members))
+        {
+            var remaining = members.Remove(subscriber);
+            if (remaining.IsEmpty
+                ? _rooms.TryRemove(new KeyValuePair<string, ImmutableArray<IRoomSubscriber>>(room, members))
+                : _rooms.TryUpdate(room, remaining, members))
+            {
+                return;
+            }
+        }
+    }
+
+    private sealed class Subscription(LocalRoomEventBus bus, string room, IRoomSubscriber subscriber) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                bus.Unsubscribe(room, subscriber);
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+namespace StChat.Ingest;
+
+/// <summary>
+/// The <c>Ingest</c> configuration section: where the feeds are captured on the broker and how the worker consumes
+/// them. Every value has a working default; see <see cref="IngestOptionsValidator"/> for the limits.
+/// </summary>
+public sealed record IngestOptions
+{
+    public const string SectionName = "Ingest";
+
+    /// <summary>JetStream stream that captures the feed subjects; created or updated at start.</summary>
+    public string Stream { get; init; } = "FEEDS";
+
+    /// <summary>Durable pull consumer the worker reads through; its position survives restarts.</summary>
+    public string Consumer { get; init; } = "stchat-ingest";
+
+    /// <summary>Messages fetched, stored in one transaction and acknowledged together.</summary>
+    public int BatchSize { get; init; } = 500;
+
+    /// <summary>How long one fetch waits for a full batch before returning what it has.</summary>
+    public TimeSpan FetchExpires { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the broker waits for an acknowledgement before redelivering.</summary>
+    public TimeSpan AckWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Unacknowledged messages the broker allows the consumer; at least one batch.</summary>
+    public int MaxAckPending { get; init; } = 5000;
+
+    /// <summary>Window in which the stream drops a second publish with the same Nats-Msg-Id.</summary>
+    public TimeSpan DuplicateWindow { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Oldest message the stream keeps; zero keeps messages until another limit removes them.</summary>
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Most bytes the stream keeps; -1 for no limit.</summary>
+    public long MaxBytes { get; init; } = -1;
+
+    /// <summary>Most messages the stream keeps; -1 for no limit.</summary>
+    public long MaxMsgs { get; init; } = -1;
+
+    /// <summary>How often the worker logs its throughput and totals.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First wait before retrying a failed fetch or write; it doubles up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryMinDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest wait between two retries.</summary>
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+}

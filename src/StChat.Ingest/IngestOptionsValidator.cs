@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Options;
+
+namespace StChat.Ingest;
+
+/// <summary>Checks the <c>Ingest</c> section at start, naming the setting and the fix for each problem.</summary>
+internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+{
+    // NATS stream and consumer names may not contain these (they become subject tokens).
+    private static readonly char[] ForbiddenNameChars = [' ', '\t', '.', '*', '>', '/', '\\'];
+
+    public ValidateOptionsResult Validate(string? name, IngestOptions options)
+    {
+        var errors = new List<string>();
+        CheckName(errors, "Stream", options.Stream);
+        CheckName(errors, "Consumer", options.Consumer);
+
+        if (options.BatchSize is < 1 or > 10_000)
+        {
+            errors.Add($"Ingest:BatchSize is {options.BatchSize}; set it between 1 and 10000 (default 500).");
+        }
+
+        if (options.FetchExpires < TimeSpan.FromMilliseconds(100) || options.FetchExpires > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Ingest:FetchExpires is {options.FetchExpires}; set it between 00:00:00.1 and 00:05:00 (default 00:00:01).");
+        }
+
+        if (options.AckWait < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"Ingest:AckWait is {options.AckWait}; set it to at least 00:00:01 (default 00:00:30).");
+        }
+        else if (options.AckWait <= options.FetchExpires)
+        {
+            errors.Add($"Ingest:AckWait ({options.AckWait}) must be longer than Ingest:FetchExpires ({options.FetchExpires}), " +
+                "or messages are redelivered while their batch is still being fetched.");
+        }
+
+        if (options.MaxAckPending < options.BatchSize)
+        {
+            errors.Add($"Ingest:MaxAckPending ({options.MaxAckPending}) is smaller than Ingest:BatchSize ({options.BatchSize}); " +
+                "the broker would never hand out a full batch. Set it to several batches (default 5000).");
+        }
+
+        if (options.DuplicateWindow < TimeSpan.Zero)
+        {
+            errors.Add($"Ingest:DuplicateWindow is {options.DuplicateWindow}; set a positive duration such as 00:02:00.");
+        }
+
+        if (options.MaxAge < TimeSpan.Zero)
+        {
+            errors.Add($"Ingest:MaxAge is {options.MaxAge}; use 00:00:00 for no age limit or a positive duration.");
+        }
+        else if (options.MaxAge > TimeSpan.Zero && options.DuplicateWindow > options.MaxAge)
+        {
+            errors.Add($"Ingest:DuplicateWindow ({options.DuplicateWindow}) may not exceed Ingest:MaxAge ({options.MaxAge}).");
+        }
+
+        if (options.MaxBytes is 0 or < -1)
+        {
+            errors.Add($"Ingest:MaxBytes is {options.MaxBytes}; use -1 for no limit or a positive number of bytes.");
+        }
+
+        if (options.MaxMsgs is 0 or < -1)
+        {
+            errors.Add($"Ingest:MaxMsgs is {options.MaxMsgs}; use -1 for no limit or a positive number of messages.");
+        }
+
+        if (options.ProgressInterval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"Ingest:ProgressInterval is {options.ProgressInterval}; set it to at least 00:00:01.");
+        }
+
+        if (options.RetryMinDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryMinDelay)
+        {
+            errors.Add($"Ingest:RetryMinDelay ({options.RetryMinDelay}) must be positive and no more than " +
+                $"Ingest:RetryMaxDelay ({options.RetryMaxDelay}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckName(List<string> errors, string setting, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"Ingest:{setting} is empty; set a JetStream name such as \"FEEDS\".");
+        }
+        else if (value.IndexOfAny(ForbiddenNameChars) >= 0 || value.Length > 255)
+        {
+            errors.Add($"Ingest:{setting} \"{value}\" is not a valid JetStream name; use letters, digits, '-' and '_' " +
+                "(no spaces, '.', '*', '>', '/' or '\\'), at most 255 characters.");
+        }
+    }
+}

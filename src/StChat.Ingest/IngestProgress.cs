@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace StChat.Ingest;
+
+/// <summary>Running totals of the worker, logged with the rate since the previous line every interval.</summary>
+internal sealed class IngestProgress(ILogger logger, TimeSpan interval)
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private TimeSpan _lastLogAt;
+    private long _messagesAtLastLog;
+
+    public long Messages { get; private set; }
+
+    public long Stored { get; private set; }
+
+    public long Rejected { get; private set; }
+
+    public long Redelivered { get; private set; }
+
+    public long AlreadyStored { get; private set; }
+
+    public void Record(int messages, int redelivered, CatalogueWriteResult written, int decodedRows, int rejectRows)
+    {
+        Messages += messages;
+        Redelivered += redelivered;
+        Stored += written.SportEvents + written.Executions;
+        Rejected += written.Rejects;
+        AlreadyStored += (decodedRows - written.SportEvents - written.Executions) + (rejectRows - written.Rejects);
+    }
+
+    public void LogIfDue()
+    {
+        var now = _clock.Elapsed;
+        var elapsed = now - _lastLogAt;
+        if (elapsed < interval)
+        {
+            return;
+        }
+
+        var rate = (Messages - _messagesAtLastLog) / elapsed.TotalSeconds;
+        _lastLogAt = now;
+        _messagesAtLastLog = Messages;
+        logger.LogInformation(
+            "Ingest progress: {Rate:0.0} msgs/s; totals: {Messages} consumed, {Stored} stored, {Rejected} rejected, " +
+            "{Redelivered} redelivered, {AlreadyStored} already stored",
+            rate, Messages, Stored, Rejected, Redelivered, AlreadyStored);
+    }
+}

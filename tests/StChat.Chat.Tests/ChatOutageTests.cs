@@ -1,0 +1,52 @@
+using Npgsql;
+using StChat.Chat.Tests.Infrastructure;
+using StChat.Testing;
+using Xunit;
+
+namespace StChat.Chat.Tests;
+
+public sealed class ChatOutageTests
+{
+    [Fact]
+    public async Task While_PostgreSQL_is_down_a_send_gets_a_retryable_error_nothing_is_broadcast_and_the_server_recovers()
+    {
+        // A private cluster: stopping it must not disturb other tests.
+        await using var cluster = await PostgresCluster.StartAsync();
+        var connectionString = await cluster.CreateDatabaseAsync("chat_outage");
+        await using var host = await ChatHost.StartAsync(connectionString, new Dictionary<string, string?>
+        {
+            ["AckTimeout"] = "00:00:01",
+            ["WriteAttemptTimeout"] = "00:00:00.500",
+        });
+        await using var sender = await host.ConnectAsync("outage", "name=Sender");
+        await using var watcher = await host.ConnectAsync("outage", "name=Watcher");
+        await watcher.ReceiveUntilAsync(f => f.Action() == "join" && f.Str("user") == "Watcher");
+        await sender.ReceiveUntilAsync(f => f.Action() == "join" && f.Str("user") == "Watcher");
+
+        await cluster.StopAsync();
+        await sender.SendAsync("""{"message":"during the outage","id":"o-1"}""");
+        var answer = (await sender.ReceiveUntilAsync(f => f.Str("id") == "o-1"))[^1];
+        Assert.Equal("error", answer.Action());
+        Assert.Equal("unavailable", answer.Str("code"));
+        Assert.True(answer.GetProperty("retryable").GetBoolean());
+
+        await cluster.StartAgainAsync();
+        // The client does what the error says: it resends the same id until it is acked.
+        await Eventually.Until(async () =>
+        {
+            await sender.SendAsync("""{"message":"during the outage","id":"o-1"}""");
+            return (await sender.ReceiveUntilAsync(f => f.Str("id") == "o-1"))[^1].Action() == "ack";
+        }, TimeSpan.FromSeconds(60), "the server stores messages again after PostgreSQL is back");
+        await sender.SendAsync("""{"message":"after","id":"o-2"}""");
+
+        var seen = (await watcher.ReceiveUntilAsync(f => f.IsMessage("o-2"))).Where(f => f.IsEvent()).ToList();
+        Assert.Single(seen, f => f.IsMessage("o-1"));
+        Assert.Equal(Enumerable.Range((int)seen[0].Seq(), seen.Count).Select(s => (long)s), seen.Select(f => f.Seq()));
+
+        // A new pool: connections pooled in this process before the restart are dead.
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM chat_log WHERE client_msg_id = 'o-1'", connection);
+        Assert.Equal(1L, (long)(await command.ExecuteScalarAsync())!);
+    }
+}

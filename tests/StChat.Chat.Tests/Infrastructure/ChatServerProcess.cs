@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using StChat.Testing;
+
+namespace StChat.Chat.Tests.Infrastructure;
+
+// The built StChat.Server.dll run as `dotnet StChat.Server.dll chat --urls ...`, a separate process that can be
+// killed for real.
+public sealed class ChatServerProcess : IAsyncDisposable
+{
+    private readonly string _connectionString;
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    public ChatServerProcess(string connectionString)
+    {
+        _connectionString = connectionString;
+        Port = TestPorts.GetFreeTcpPort();
+    }
+
+    public int Port { get; }
+
+    public Uri BaseUri => new($"ws://127.0.0.1:{Port}/");
+
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public Uri Room(string room, string query) => new(BaseUri, $"rooms/{room}?{query}");
+
+    public async Task StartAsync()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(ServerDll());
+        info.ArgumentList.Add("chat");
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{Port}");
+        info.Environment["ConnectionStrings__Postgres"] = _connectionString;
+        info.Environment["Logging__LogLevel__Default"] = "Information";
+
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+
+        await Eventually.Until(async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"stchat chat exited with {process.ExitCode}:\n{Log}");
+            }
+
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", Port);
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), $"stchat chat listens on port {Port}");
+    }
+
+    public async Task KillAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
+        process.Kill(entireProcessTree: false);   // SIGKILL: no shutdown code runs
+        await process.WaitForExitAsync();
+    }
+
+    public async Task TerminateAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            await KillAsync();
+        }
+
+        _process?.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+
+    // The server built next to this test assembly's configuration: <repo>/src/StChat.Server/bin/<Configuration>/net10.0.
+    private static string ServerDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = dir.Parent?.Name ?? "Debug";
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "StChat.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        if (dir is null)
+        {
+            throw new InvalidOperationException("StChat.sln not found above " + AppContext.BaseDirectory);
+        }
+
+        var dll = Path.Combine(dir.FullName, "src", "StChat.Server", "bin", configuration, "net10.0", "StChat.Server.dll");
+        return File.Exists(dll)
+            ? dll
+            : throw new InvalidOperationException($"{dll} does not exist; build it first: dotnet build src/StChat.Server -c {configuration}");
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Xunit;
+
+namespace StChat.Chat.Tests;
+
+public sealed class UnitTests
+{
+    [Fact]
+    public void The_token_bucket_allows_a_burst_then_the_refill_rate()
+    {
+        var bucket = new TokenBucket(ratePerSecond: 2, capacity: 3, start: TimeSpan.Zero);
+        Assert.True(bucket.TryTake(TimeSpan.Zero));
+        Assert.True(bucket.TryTake(TimeSpan.Zero));
+        Assert.True(bucket.TryTake(TimeSpan.Zero));
+        Assert.False(bucket.TryTake(TimeSpan.Zero));
+        Assert.False(bucket.TryTake(TimeSpan.FromMilliseconds(400)));
+        Assert.True(bucket.TryTake(TimeSpan.FromMilliseconds(500)));
+        Assert.False(bucket.TryTake(TimeSpan.FromMilliseconds(500)));
+        // Idle time fills the bucket only up to its capacity.
+        Assert.True(bucket.TryTake(TimeSpan.FromSeconds(100)));
+        Assert.True(bucket.TryTake(TimeSpan.FromSeconds(100)));
+        Assert.True(bucket.TryTake(TimeSpan.FromSeconds(100)));
+        Assert.False(bucket.TryTake(TimeSpan.FromSeconds(100)));
+    }
+
+    [Theory]
+    [InlineData("  Ann  ", true, "Ann")]
+    [InlineData("Zoë Ångström", true, "Zoë Ångström")]
+    [InlineData("", false, "")]
+    [InlineData("tab\there", false, "")]
+    [InlineData("rtl\u202Eoverride", false, "")]
+    public void A_name_is_trimmed_and_must_be_printable(string raw, bool valid, string expected)
+    {
+        Assert.Equal(valid, UserName.TryNormalize(raw, out var name, out var error));
+        if (valid)
+        {
+            Assert.Equal(expected, name);
+        }
+        else
+        {
+            Assert.NotEmpty(error);
+        }
+    }
+
+    [Fact]
+    public void A_name_of_41_characters_is_too_long() =>
+        Assert.False(UserName.TryNormalize(new string('a', 41), out _, out _));
+
+    [Theory]
+    [InlineData("lobby", true)]
+    [InlineData("a-b_C9", true)]
+    [InlineData("", false)]
+    [InlineData("has space", false)]
+    [InlineData("ünï", false)]
+    public void Room_names_follow_the_documented_pattern(string room, bool valid) =>
+        Assert.Equal(valid, RoomName.IsValid(room));
+
+    [Fact]
+    public void An_event_frame_has_the_readable_line_and_the_structured_fields()
+    {
+        var e = new ChatEvent("lobby", 7, ChatAction.Message, "Brenda Goodwin", "hi \"there\" é", "c-1",
+            new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+        using var json = JsonDocument.Parse(e.Json);
+        var root = json.RootElement;
+
+        Assert.Equal("message", root.GetProperty("action").GetString());
+        Assert.Equal("Brenda Goodwin: hi \"there\" é", root.GetProperty("message").GetString());
+        Assert.Equal("lobby", root.GetProperty("room").GetString());
+        Assert.Equal(7, root.GetProperty("seq").GetInt64());
+        Assert.Equal("c-1", root.GetProperty("id").GetString());
+        Assert.Equal("2025-01-02T03:04:05Z", root.GetProperty("ts").GetString());
+    }
+
+    [Fact]
+    public void Invalid_options_are_reported_with_the_key_to_fix()
+    {
+        var result = new ChatOptionsValidator().Validate(null, new ChatOptions
+        {
+            Url = "ftp://x",
+            HistoryLength = -1,
+            AckTimeout = TimeSpan.Zero,
+            DefaultRoom = "no spaces",
+        });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Chat:Url", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Chat:HistoryLength", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Chat:AckTimeout", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Chat:DefaultRoom", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(new ChatOptionsValidator().Validate(null, new ChatOptions()).Succeeded);
+    }
+}

@@ -1,0 +1,76 @@
+using StChat.Testing;
+using Xunit;
+
+namespace StChat.Ingest.Tests;
+
+// The worker rides out PostgreSQL and nats-server going away in the middle of a run.
+public sealed class IngestOutageTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private readonly string _stream = "FEEDS_" + Guid.NewGuid().ToString("N")[..8];
+    private NatsServer? _nats;
+
+    private NatsServer Nats => _nats!;
+
+    private string Consumer => _stream + "-ingest";
+
+    public async Task InitializeAsync() => _nats = await NatsServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_nats is not null)
+        {
+            await _nats.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task PostgreSQL_stopped_and_started_during_a_run_loses_and_doubles_nothing()
+    {
+        const int n = 8000;
+        await using var cluster = await PostgresCluster.StartAsync();
+        var postgres = await cluster.CreateDatabaseAsync("ingest_outage");
+        await using var worker = IngestHost.Create(postgres, Nats.Url, _stream);
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+
+        var publishing = TestPublisher.PublishAsync(Nats.Url, 0, n, ratePerSubject: 2000);
+        var catalogue = new Catalogue(postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(500, 500), Patience, "some rows are stored before the outage");
+
+        await cluster.StopAsync();
+        await Eventually.Until(() => Task.FromResult(worker.Logs.Contains("nothing of it is acknowledged")), Patience,
+            "the worker notices that PostgreSQL is gone");
+        await cluster.StartAgainAsync();
+
+        await publishing;
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, $"{n} rows per table are stored after the outage");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
+    }
+
+    [Fact]
+    public async Task Worker_resumes_by_itself_after_nats_server_restarts()
+    {
+        const int n = 2000;
+        var postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("ingest_nats");
+        await using var worker = IngestHost.Create(postgres, Nats.Url, _stream);
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+        var catalogue = new Catalogue(postgres, _stream);
+        await TestPublisher.PublishAsync(Nats.Url, 0, n / 2);
+        await Eventually.Until(() => catalogue.HasAsync(n / 2, n / 2), Patience, "the first half is stored");
+
+        await Nats.StopAsync();
+        await Eventually.Until(() => Task.FromResult(worker.Logs.Contains("NATS connection lost")), Patience,
+            "the worker notices that nats-server is gone");
+        await Nats.RestartAsync();
+
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+        await TestPublisher.PublishAsync(Nats.Url, n / 2, n / 2);
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, "the second half is stored after the restart");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
+    }
+}

@@ -1,0 +1,171 @@
+using Npgsql;
+using StChat.Contracts;
+using StChat.Nats;
+using StChat.Testing;
+using Xunit;
+
+namespace StChat.Ingest.Tests;
+
+// The worker in-process against a real nats-server and PostgreSQL; a fresh server and database per test.
+public sealed class IngestWorkerTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly string _stream = "FEEDS_" + Guid.NewGuid().ToString("N")[..8];
+    private NatsServer? _nats;
+    private string? _postgres;
+
+    private NatsServer Nats => _nats!;
+
+    private string Postgres => _postgres!;
+
+    private string Consumer => _stream + "-ingest";
+
+    public async Task InitializeAsync()
+    {
+        _nats = await NatsServer.StartAsync();
+        _postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("ingest");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_nats is not null)
+        {
+            await _nats.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Every_published_message_is_stored_once_with_its_decoded_values()
+    {
+        const int n = 5000;
+        await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream);
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+
+        await TestPublisher.PublishAsync(Nats.Url, 0, n);
+
+        var catalogue = new Catalogue(Postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, $"{n} rows per table are stored");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
+        await Eventually.Until(() => Task.FromResult(worker.Logs.Contains("Ingest progress")), Patience, "the worker logs its progress");
+    }
+
+    [Fact]
+    public async Task Messages_published_while_the_worker_is_down_are_stored_when_it_starts()
+    {
+        const int n = 2000;
+        await using (var first = IngestHost.Create(Postgres, Nats.Url, _stream))
+        {
+            await first.StartAsync();
+            await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+            await TestPublisher.PublishAsync(Nats.Url, 0, n / 2);
+            await Eventually.Until(() => new Catalogue(Postgres, _stream).HasAsync(n / 2, n / 2), Patience, "the first half is stored");
+        }
+
+        await TestPublisher.PublishAsync(Nats.Url, n / 2, n / 2);
+
+        await using var second = IngestHost.Create(Postgres, Nats.Url, _stream);
+        await second.StartAsync();
+        var catalogue = new Catalogue(Postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, "what was published while no worker ran is stored");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
+    }
+
+    [Fact]
+    public async Task Malformed_payload_lands_in_feed_rejects_and_later_messages_are_stored()
+    {
+        await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream);
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+
+        byte[] garbage = [0xFF, 0xFF, 0xFF, 0x00, 0x42];
+        var partial = Google.Protobuf.MessageExtensions.ToByteArray(new execution { Symbol = "AAPL" });
+        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
+        {
+            await connection.PublishAsync(FeedSubjects.SportEvent, TestFeed.SportEventBytes(0));
+            await connection.PublishAsync(FeedSubjects.SportEvent, garbage);
+            await connection.PublishAsync(FeedSubjects.Execution, partial);
+            await connection.FlushAsync();
+        }
+
+        await TestPublisher.PublishAsync(Nats.Url, 1, 99);
+
+        var catalogue = new Catalogue(Postgres, _stream);
+        await Eventually.Until(async () => await catalogue.HasAsync(100, 99) && await catalogue.CountAsync("feed_rejects") == 2,
+            Patience, "the valid messages and both rejects are stored");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+
+        await using var db = new NpgsqlConnection(Postgres);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT stream_seq, subject, payload, error FROM feed_rejects WHERE stream = $1 ORDER BY stream_seq", db);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _stream });
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((2L, FeedSubjects.SportEvent), (reader.GetInt64(0), reader.GetString(1)));
+        Assert.Equal(garbage, (byte[])reader[2]);
+        Assert.Contains("does not decode as event", reader.GetString(3), StringComparison.Ordinal);
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((3L, FeedSubjects.Execution), (reader.GetInt64(0), reader.GetString(1)));
+        Assert.Equal(partial, (byte[])reader[2]);
+        Assert.False(await reader.ReadAsync());
+
+    }
+
+    [Fact]
+    public async Task Stream_recreated_under_the_same_name_is_refused_instead_of_taken_for_stored_rows()
+    {
+        await using (var first = IngestHost.Create(Postgres, Nats.Url, _stream))
+        {
+            await first.StartAsync();
+            await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+        }
+
+        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
+        {
+            await new Nats.JetStream.NatsJSContext(connection).DeleteStreamAsync(_stream);
+        }
+
+        await using var second = IngestHost.Create(Postgres, Nats.Url, _stream);
+        await second.StartAsync();
+
+        await Eventually.Until(() => Task.FromResult(second.Logs.Contains("Set Ingest:Stream to a new name")), Patience,
+            "the worker refuses the recreated stream and says what to do");
+    }
+
+    [Fact]
+    public async Task A_batch_written_twice_is_stored_once()
+    {
+        await Storage.Migrator.MigrateAsync(Postgres);
+        await using var dataSource = NpgsqlDataSource.Create(Postgres);
+        var writer = new CatalogueWriter(dataSource);
+        var batch = new FeedBatch();
+        for (var i = 0; i < 10; i++)
+        {
+            FeedDecoder.Decode(FeedSubjects.SportEvent, TestFeed.SportEventBytes(i), (ulong)(3 * i) + 1, DateTimeOffset.UtcNow, batch);
+            FeedDecoder.Decode(FeedSubjects.Execution, TestFeed.ExecutionBytes(i), (ulong)(3 * i) + 2, DateTimeOffset.UtcNow, batch);
+            FeedDecoder.Decode(FeedSubjects.Execution, new byte[] { 0xFF }, (ulong)(3 * i) + 3, DateTimeOffset.UtcNow, batch);
+        }
+
+        var first = await writer.WriteAsync(_stream, batch, CancellationToken.None);
+        var second = await writer.WriteAsync(_stream, batch, CancellationToken.None);
+
+        Assert.Equal(new CatalogueWriteResult(10, 10, 10), first);
+        Assert.Equal(new CatalogueWriteResult(0, 0, 0), second);
+        await new Catalogue(Postgres, _stream).AssertExactlyAsync(10);
+    }
+
+    [Fact]
+    public async Task Invalid_settings_stop_the_start_with_a_message_naming_them()
+    {
+        await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream,
+            new Dictionary<string, string?> { ["Ingest:BatchSize"] = "0" });
+
+        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(worker.StartAsync);
+
+        Assert.Contains("Ingest:BatchSize", e.Message, StringComparison.Ordinal);
+    }
+}

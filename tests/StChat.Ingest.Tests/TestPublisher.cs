@@ -1,0 +1,39 @@
+using StChat.Contracts;
+using StChat.Feeds;
+using StChat.Nats;
+
+namespace StChat.Ingest.Tests;
+
+// Publishes TestFeed messages with plain core NATS, as the field feeds do, paced like the simulator.
+internal static class TestPublisher
+{
+    public static async Task PublishAsync(
+        string url, int from, int count, double ratePerSubject = 0, CancellationToken ct = default)
+    {
+        await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "test-feed" });
+        await connection.ConnectAsync(ct);
+        var pacer = new Pacer(ratePerSubject);
+        var sent = 0;
+        while (sent < count)
+        {
+            var due = Math.Min(pacer.Due(), count);
+            while (sent < due)
+            {
+                var i = from + sent;
+                await connection.PublishAsync(FeedSubjects.SportEvent, TestFeed.SportEventBytes(i), ct: ct);
+                await connection.PublishAsync(FeedSubjects.Execution, TestFeed.ExecutionBytes(i), ct: ct);
+                sent++;
+
+                // Unpaced: let the server take the stream writes in step rather than in one burst.
+                if (ratePerSubject <= 0 && sent % 500 == 0)
+                {
+                    await connection.FlushAsync(ct);
+                }
+            }
+
+            await pacer.WaitForNextAsync(sent, ct);
+        }
+
+        await connection.FlushAsync(ct);
+    }
+}

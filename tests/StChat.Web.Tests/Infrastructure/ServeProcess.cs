@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using StChat.Testing;
+
+namespace StChat.Web.Tests.Infrastructure;
+
+// `StChat.Server serve` as a real process on a free loopback port: ingest, chat and the browser client, as `up` runs it.
+public sealed class ServeProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private ServeProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public Uri HttpUri => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static async Task<ServeProcess> StartAsync(string postgres, string natsUrl, CancellationToken ct = default)
+    {
+        var port = TestPorts.GetFreeTcpPort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Repository.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])[Repository.ServerDll, "serve", "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["ConnectionStrings__Postgres"] = postgres;
+        info.Environment["Nats__Url"] = natsUrl;
+        // A page taken offline leaves a half-open socket behind; short keep-alives let the server notice it quickly.
+        info.Environment["Chat__KeepAliveInterval"] = "00:00:02";
+        info.Environment["Chat__KeepAliveTimeout"] = "00:00:03";
+
+        var process = new Process { StartInfo = info };
+        var serve = new ServeProcess(process, port);
+        process.OutputDataReceived += (_, e) => serve.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => serve.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await serve.WaitUntilServingAsync(ct);
+            return serve;
+        }
+        catch
+        {
+            await serve.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilServingAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"serve exited with {_process.ExitCode} during start-up:\n{Log}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(HttpUri, ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // One slow answer while the machine is busy.
+            }
+
+            if (clock.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException($"serve did not answer GET / within {StartTimeout}:\n{Log}");
+            }
+
+            await Task.Delay(100, ct);
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,475 @@
+// StChat browser client. Plain JavaScript, no dependencies: it has to work on machines with no internet access.
+//
+// Delivery rules the page relies on (see the chat server): events of a room carry a gapless seq starting at 1 and
+// arrive in seq order on one connection; reconnecting with ?after=<last seq> replays everything after it; a message
+// sent again with the same id is stored once and acknowledged with its original seq. So the page keeps the last seq
+// it rendered, ignores any event at or below it, and resends every unacknowledged message with its id after a
+// reconnect: nothing is shown twice and nothing goes missing.
+"use strict";
+
+(() => {
+  const RECONNECT_MIN_MS = 500;
+  const RECONNECT_MAX_MS = 10000;
+  const ACK_TIMEOUT_MS = 8000;
+  const TYPING_SEND_INTERVAL_MS = 1500;
+  const TYPING_SHOW_MS = 3500;
+  // The server allows 10 frames per second with a burst of 20; stay below it so nothing is dropped.
+  const FRAMES_PER_SECOND = 8;
+  const FRAME_BURST = 15;
+  // Chat:MaxMessageBytes on the server; a longer frame would close the connection.
+  const MAX_MESSAGE_BYTES = 4096;
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    join: $("join"), name: $("name"), room: $("room"), joinError: $("join-error"),
+    chat: $("chat"), log: $("log"), pending: $("pending"), logWrap: $("log-wrap"),
+    people: $("people"), peopleCount: $("people-count"), peoplePanel: document.querySelector(".people"),
+    text: $("text"), typing: $("typing"), where: $("where"), status: $("status"), leave: $("leave"),
+    banner: $("banner"), bannerText: $("banner-text"), reconnectNow: $("reconnect-now"),
+  };
+
+  // One joined room. Replaced as a whole when the user changes room, so no state leaks between rooms.
+  let session = null;
+
+  function serverBase() {
+    const override = new URLSearchParams(location.search).get("server");
+    if (override) return override.replace(/\/+$/, "");
+    if (location.protocol === "http:" || location.protocol === "https:") {
+      return (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
+    }
+    return "ws://127.0.0.1:8888";
+  }
+
+  // A version-4 UUID from getRandomValues, which (unlike randomUUID) also exists on plain-http pages.
+  function newId() {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function timeOf(ts) {
+    const d = ts ? new Date(ts) : new Date();
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  class Session {
+    constructor(name, room) {
+      this.name = name;
+      this.room = room;
+      this.lastSeq = 0;
+      this.pending = new Map();      // id -> { text, node, state, sentAt, seq }
+      this.socket = null;
+      this.closedByUser = false;
+      this.attempt = 0;
+      this.reconnectTimer = 0;
+      this.reconnectAt = 0;
+      this.bannerTimer = 0;
+      this.resumeAsked = false;
+      this.whoTimer = 0;
+      this.typists = new Map();      // user -> timer
+      this.lastTypingSent = 0;
+      this.outbox = [];
+      this.tokens = FRAME_BURST;
+      this.tokensAt = performance.now();
+      this.pumpTimer = 0;
+      this.ackTimer = setInterval(() => this.resendOverdue(), 1000);
+    }
+
+    url() {
+      const query = new URLSearchParams({ name: this.name });
+      if (this.lastSeq > 0) query.set("after", String(this.lastSeq));
+      return `${serverBase()}/rooms/${encodeURIComponent(this.room)}?${query}`;
+    }
+
+    connect() {
+      clearTimeout(this.reconnectTimer);
+      clearInterval(this.bannerTimer);
+      if (this.closedByUser) return;
+      setStatus("connecting", this.attempt === 0 ? "connecting…" : "reconnecting…");
+      let socket;
+      try {
+        socket = new WebSocket(this.url());
+      } catch (e) {
+        this.showNotice(`Cannot connect: ${e.message}`);
+        this.scheduleReconnect();
+        return;
+      }
+      this.socket = socket;
+      this.resumeAsked = false;
+      socket.onopen = () => this.onOpen(socket);
+      socket.onmessage = (m) => this.onFrame(socket, m.data);
+      socket.onclose = (e) => this.onClose(socket, e);
+    }
+
+    onOpen(socket) {
+      if (socket !== this.socket) return;
+      this.attempt = 0;
+      setStatus("open", "connected");
+      hideBanner();
+      ui.peoplePanel.classList.remove("stale");
+      this.askWho();
+      // Everything not yet acknowledged goes again with its id; the server stores each id once.
+      for (const [id, p] of this.pending) {
+        if (p.state !== "failed" && p.seq === undefined) this.transmit(id);
+      }
+    }
+
+    onClose(socket, event) {
+      if (socket !== this.socket) return;
+      this.socket = null;
+      this.outbox = [];
+      if (this.closedByUser) return;
+      setStatus("closed", "disconnected");
+      ui.peoplePanel.classList.add("stale");
+      for (const [id, p] of this.pending) {
+        if (p.seq === undefined && p.state !== "failed") this.setPendingState(id, "queued", "will be sent when reconnected");
+      }
+      const why = event.reason ? ` (${event.reason})` : event.code === 1006 ? " (connection lost)" : "";
+      this.scheduleReconnect(why);
+    }
+
+    scheduleReconnect(why = "") {
+      const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.attempt);
+      const delay = base / 2 + Math.random() * base / 2;
+      this.attempt++;
+      this.reconnectAt = Date.now() + delay;
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+      const tick = () => {
+        const seconds = Math.max(0, Math.ceil((this.reconnectAt - Date.now()) / 1000));
+        showBanner(`Disconnected from the chat server${why}. Reconnecting in ${seconds}s… Messages you send now are kept and sent after reconnecting.`);
+      };
+      tick();
+      clearInterval(this.bannerTimer);
+      this.bannerTimer = setInterval(tick, 500);
+    }
+
+    reconnectNow() {
+      if (this.socket || this.closedByUser) return;
+      this.attempt = 0;
+      this.connect();
+    }
+
+    close() {
+      this.closedByUser = true;
+      clearTimeout(this.reconnectTimer);
+      clearInterval(this.bannerTimer);
+      clearInterval(this.ackTimer);
+      clearTimeout(this.pumpTimer);
+      clearTimeout(this.whoTimer);
+      for (const timer of this.typists.values()) clearTimeout(timer);
+      if (this.socket) this.socket.close(1000, "left");
+      this.socket = null;
+    }
+
+    onFrame(socket, data) {
+      if (socket !== this.socket) return;
+      let frame;
+      try {
+        frame = JSON.parse(data);
+      } catch {
+        return;
+      }
+      switch (frame.action) {
+        case "join":
+        case "message":
+        case "exit":
+          this.onEvent(frame);
+          break;
+        case "ack":
+          this.onAck(frame);
+          break;
+        case "who":
+          this.renderPeople(frame.users || []);
+          break;
+        case "typing":
+          this.onTyping(frame.user);
+          break;
+        case "error":
+          this.onError(frame);
+          break;
+        default:
+          break;
+      }
+    }
+
+    onEvent(e) {
+      if (typeof e.seq !== "number" || e.seq <= this.lastSeq) return;   // already shown
+      if (this.lastSeq > 0 && e.seq > this.lastSeq + 1) {
+        // A hole: ask for everything after the last seq we have; the replay brings this event too.
+        if (!this.resumeAsked) {
+          this.resumeAsked = true;
+          this.sendFrame({ action: "resume", after: this.lastSeq });
+        }
+        return;
+      }
+      this.resumeAsked = false;
+      this.lastSeq = e.seq;
+      this.renderEvent(e);
+      if (e.action === "message" && e.id && this.pending.has(e.id)) this.dropPending(e.id);
+      if (e.action !== "message") this.askWhoSoon();
+      if (e.action === "message") this.stopTyping(e.user);
+    }
+
+    onAck(a) {
+      const p = this.pending.get(a.id);
+      if (!p) return;
+      p.seq = a.seq;
+      if (a.seq <= this.lastSeq) this.dropPending(a.id);     // its event is already on screen
+      else this.setPendingState(a.id, "stored", "stored");
+    }
+
+    onError(err) {
+      if (err.id && this.pending.has(err.id)) {
+        if (err.retryable) {
+          this.setPendingState(err.id, "retrying", "retrying…");
+          setTimeout(() => { if (this.pending.has(err.id) && this.socket) this.transmit(err.id); }, 1000);
+        } else {
+          this.setPendingState(err.id, "failed", `not sent: ${err.message}`);
+        }
+        return;
+      }
+      if (err.code === "rate_limited") {
+        // The dropped frame carries no id; the overdue check resends whatever was not acknowledged.
+        return;
+      }
+      this.showNotice(err.message || err.code || "error");
+    }
+
+    onTyping(user) {
+      if (!user || user === this.name) return;
+      clearTimeout(this.typists.get(user));
+      this.typists.set(user, setTimeout(() => this.stopTyping(user), TYPING_SHOW_MS));
+      this.renderTyping();
+    }
+
+    stopTyping(user) {
+      if (!this.typists.has(user)) return;
+      clearTimeout(this.typists.get(user));
+      this.typists.delete(user);
+      this.renderTyping();
+    }
+
+    renderTyping() {
+      const names = [...this.typists.keys()];
+      ui.typing.textContent = names.length === 0 ? ""
+        : names.length === 1 ? `${names[0]} is typing…`
+        : names.length <= 3 ? `${names.join(", ")} are typing…`
+        : "Several people are typing…";
+    }
+
+    askWho() {
+      this.sendFrame({ action: "who" });
+    }
+
+    // Joins and exits come in bursts (history, reconnect storms): one presence query per burst is enough.
+    askWhoSoon() {
+      clearTimeout(this.whoTimer);
+      this.whoTimer = setTimeout(() => this.askWho(), 400);
+    }
+
+    send(text) {
+      // The message ends the typing notice on the other pages; the next keystroke announces typing again.
+      this.lastTypingSent = 0;
+      const id = newId();
+      const node = el("li", "pending");
+      node.dataset.id = id;
+      node.append(el("span", "time", timeOf()), el("span", "user", this.name), el("span", "text", text),
+        el("span", "state", "sending…"));
+      ui.pending.append(node);
+      this.pending.set(id, { text, node, state: "sending" });
+      scrollToEnd();
+      if (this.socket && this.socket.readyState === WebSocket.OPEN) this.transmit(id);
+      else this.setPendingState(id, "queued", "will be sent when reconnected");
+    }
+
+    transmit(id) {
+      const p = this.pending.get(id);
+      if (!p) return;
+      p.sentAt = Date.now();
+      if (p.state !== "sending") this.setPendingState(id, "sending", "sending…");
+      this.sendFrame({ message: p.text, id });
+    }
+
+    resendOverdue() {
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+      const now = Date.now();
+      for (const [id, p] of this.pending) {
+        if (p.seq === undefined && p.state !== "failed" && p.sentAt && now - p.sentAt > ACK_TIMEOUT_MS) this.transmit(id);
+      }
+    }
+
+    typing() {
+      const now = Date.now();
+      if (now - this.lastTypingSent < TYPING_SEND_INTERVAL_MS) return;
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN || this.tokens < 2) return;
+      this.lastTypingSent = now;
+      this.sendFrame({ action: "typing" });
+    }
+
+    // Frames leave through a small token bucket so a burst of resends after a reconnect stays under the server's limit.
+    sendFrame(frame) {
+      this.outbox.push(JSON.stringify(frame));
+      this.pump();
+    }
+
+    pump() {
+      clearTimeout(this.pumpTimer);
+      const now = performance.now();
+      this.tokens = Math.min(FRAME_BURST, this.tokens + (now - this.tokensAt) * FRAMES_PER_SECOND / 1000);
+      this.tokensAt = now;
+      while (this.outbox.length > 0 && this.tokens >= 1) {
+        if (!this.socket || this.socket.readyState !== WebSocket.OPEN) {
+          this.outbox = [];
+          return;
+        }
+        this.socket.send(this.outbox.shift());
+        this.tokens -= 1;
+      }
+      if (this.outbox.length > 0) this.pumpTimer = setTimeout(() => this.pump(), 1000 / FRAMES_PER_SECOND);
+    }
+
+    setPendingState(id, state, label) {
+      const p = this.pending.get(id);
+      if (!p) return;
+      p.state = state;
+      p.node.classList.toggle("failed", state === "failed");
+      p.node.querySelector(".state").textContent = label;
+    }
+
+    dropPending(id) {
+      const p = this.pending.get(id);
+      if (!p) return;
+      p.node.remove();
+      this.pending.delete(id);
+    }
+
+    renderEvent(e) {
+      const node = el("li", e.action === "message" ? "message" : "system");
+      node.dataset.seq = String(e.seq);
+      node.dataset.action = e.action;
+      if (e.user === this.name) node.classList.add("mine");
+      node.append(el("span", "time", timeOf(e.ts)));
+      if (e.action === "message") {
+        node.append(el("span", "user", e.user), el("span", "text", e.text ?? ""));
+      } else {
+        node.append(el("span", "text", e.action === "join" ? `${e.user} joined` : `${e.user} left`));
+      }
+      const atEnd = isAtEnd();
+      ui.log.append(node);
+      if (atEnd) scrollToEnd();
+    }
+
+    renderPeople(users) {
+      const unique = [...new Set(users)];
+      ui.people.replaceChildren(...unique.map((u) => {
+        const li = el("li", u === this.name ? "me" : "", u === this.name ? `${u} (you)` : u);
+        li.dataset.user = u;
+        return li;
+      }));
+      ui.peopleCount.textContent = `(${unique.length})`;
+    }
+
+    showNotice(text) {
+      ui.log.append(el("li", "notice", text));
+      scrollToEnd();
+    }
+  }
+
+  function isAtEnd() {
+    const w = ui.logWrap;
+    return w.scrollHeight - w.scrollTop - w.clientHeight < 40;
+  }
+
+  function scrollToEnd() {
+    ui.logWrap.scrollTop = ui.logWrap.scrollHeight;
+  }
+
+  function setStatus(state, text) {
+    ui.status.dataset.state = state;
+    ui.status.textContent = text;
+  }
+
+  function showBanner(text) {
+    ui.bannerText.textContent = text;
+    ui.banner.hidden = false;
+  }
+
+  function hideBanner() {
+    ui.banner.hidden = true;
+  }
+
+  function join(name, room) {
+    if (session) session.close();
+    ui.log.replaceChildren();
+    ui.pending.replaceChildren();
+    ui.people.replaceChildren();
+    ui.peopleCount.textContent = "";
+    ui.typing.textContent = "";
+    ui.join.hidden = true;
+    ui.chat.hidden = false;
+    ui.leave.hidden = false;
+    ui.where.textContent = `#${room} as ${name}`;
+    document.title = `#${room} · StChat`;
+    localStorage.setItem("stchat.name", name);
+    localStorage.setItem("stchat.room", room);
+    if (location.hash !== `#${room}`) history.replaceState(null, "", `#${room}`);
+    session = new Session(name, room);
+    session.connect();
+    ui.text.focus();
+  }
+
+  function leave() {
+    if (session) session.close();
+    session = null;
+    hideBanner();
+    setStatus("idle", "not connected");
+    ui.chat.hidden = true;
+    ui.leave.hidden = true;
+    ui.join.hidden = false;
+    ui.where.textContent = "";
+    document.title = "StChat";
+    ui.name.focus();
+  }
+
+  ui.join.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = ui.name.value.trim();
+    const room = ui.room.value.trim();
+    if (!name) { ui.joinError.textContent = "Pick a name."; return; }
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) { ui.joinError.textContent = "Room: 1-64 letters, digits, '_' or '-'."; return; }
+    ui.joinError.textContent = "";
+    join(name, room);
+  });
+
+  ui.text.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || e.shiftKey || e.isComposing || !session) return;
+    e.preventDefault();
+    const text = ui.text.value.trim();
+    if (!text) return;
+    if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
+      session.showNotice(`That message is longer than ${MAX_MESSAGE_BYTES} bytes; shorten it.`);
+      return;
+    }
+    ui.text.value = "";
+    session.send(text);
+  });
+
+  ui.text.addEventListener("input", () => { if (session && ui.text.value) session.typing(); });
+  ui.leave.addEventListener("click", leave);
+  ui.reconnectNow.addEventListener("click", () => { if (session) session.reconnectNow(); });
+
+  // Prefill from the last visit; #room in the address picks the room.
+  const hashRoom = decodeURIComponent(location.hash.slice(1));
+  ui.name.value = localStorage.getItem("stchat.name") || "";
+  ui.room.value = /^[A-Za-z0-9_-]{1,64}$/.test(hashRoom) ? hashRoom : (localStorage.getItem("stchat.room") || "lobby");
+  ui.name.focus();
+})();
