@@ -75,6 +75,16 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
                 $"Ingest:RetryMaxDelay ({options.RetryMaxDelay}).");
         }
 
+        // While PostgreSQL is away the worker holds its batch and renews the broker's AckWait (+WPI) before a retry
+        // wait that would reach half of it; a wait longer than that lets the broker redeliver the held batch meanwhile.
+        if (options.AckWait >= TimeSpan.FromSeconds(1) && options.RetryMaxDelay >= options.AckWait / 2)
+        {
+            errors.Add($"Ingest:RetryMaxDelay ({options.RetryMaxDelay}) must be less than half of Ingest:AckWait " +
+                $"({options.AckWait}), or a batch held through a database outage is redelivered while the worker waits " +
+                $"to retry it. Lower Ingest:RetryMaxDelay below {options.AckWait / 2} or raise Ingest:AckWait above " +
+                $"{options.RetryMaxDelay * 2} (defaults 00:00:10 and 00:00:30).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

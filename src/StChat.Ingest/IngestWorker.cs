@@ -158,6 +158,7 @@ internal sealed partial class IngestWorker(
     {
         var backoff = new RetryBackoff(_options.RetryMinDelay, _options.RetryMaxDelay);
         var reservedSince = Stopwatch.GetTimestamp();
+        var failures = new RepeatedFailureGate(StoreFailureReportInterval);
         while (true)
         {
             try
@@ -179,11 +180,7 @@ internal sealed partial class IngestWorker(
             catch (NpgsqlException e)
             {
                 var delay = backoff.NextDelay();
-                var transient = e.IsTransient || e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" };
-                logger.Log(transient ? LogLevel.Warning : LogLevel.Error,
-                    "Storing a batch of {Count} message(s) failed (attempt {Attempt}): {Error}; nothing of it is acknowledged, " +
-                    "retrying in {Delay:0.0} s",
-                    _messages.Count, backoff.Attempt, e.Message, delay.TotalSeconds);
+                LogStoreFailure(e, failures, backoff.Attempt, delay);
 
                 if (Stopwatch.GetElapsedTime(reservedSince) + delay >= _options.AckWait / 2)
                 {

@@ -23,20 +23,24 @@ internal sealed class StreamIncarnation(NpgsqlDataSource dataSource)
     /// <summary>Records the stream's creation time on first use; throws when the broker's stream is a different one.</summary>
     public async Task CheckAsync(string stream, DateTimeOffset created, CancellationToken ct)
     {
-        // PostgreSQL keeps microseconds; the broker reports nanoseconds.
-        var createdUtc = new DateTime(created.UtcTicks - (created.UtcTicks % 10), DateTimeKind.Utc);
+        var createdUtc = PostgresTimestamp.ToMicroseconds(created);
         await using var command = dataSource.CreateCommand(RememberAndRead);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = createdUtc, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         var known = (DateTime)(await command.ExecuteScalarAsync(ct))!;
         if (known != createdUtc)
         {
-            throw new InvalidOperationException(
+            throw new StreamRecreatedException(
                 $"JetStream stream '{stream}' was created at {createdUtc:O}, but the catalogue was filled from a stream of " +
                 $"that name created at {known:O}. The new stream numbers its messages from 1 again, so they would be taken " +
-                "for rows already stored. Set Ingest:Stream to a new name (the old rows stay queryable under the old one), " +
-                $"or, once the old rows are archived, run DELETE FROM feed_streams WHERE stream = '{stream}' together with " +
-                "deleting that stream's rows from sport_event, execution and feed_rejects.");
+                "for rows already stored. " + Remedy(stream));
         }
     }
+
+    /// <summary>What an operator can do once a stream was created again under a name the catalogue already holds.</summary>
+    public static string Remedy(string stream) =>
+        "Set Ingest:Stream to a new name (the old rows stay queryable under the old one; if the recreated stream still " +
+        "captures the feed subjects, `nats stream rm` it first, losing what it holds), or, once the old rows are " +
+        $"archived, run DELETE FROM feed_streams WHERE stream = '{stream}' together with deleting that stream's rows " +
+        "from sport_event, execution and feed_rejects, and start the worker again.";
 }

@@ -18,23 +18,25 @@ public sealed class FeedDecoderTests
     [Fact]
     public void Event_decodes_with_the_sport_label_as_spelled_in_the_proto()
     {
-        var batch = Decode(FeedSubjects.SportEvent, new @event { Sport = sport.Nascar, MatchTitle = "Daytona 500", DataEvent = "Lap 3" }.ToByteArray());
+        var payload = new @event { Sport = sport.Nascar, MatchTitle = "Daytona 500", DataEvent = "Lap 3" }.ToByteArray();
+        var batch = Decode(FeedSubjects.SportEvent, payload);
 
         var row = Assert.Single(batch.SportEvents);
-        Assert.Equal(new SportEventRow(7, "NASCAR", "Daytona 500", "Lap 3", Published), row);
+        Assert.Equal(new SportEventRow(7, "NASCAR", "Daytona 500", "Lap 3", Published, payload), row);
         Assert.Empty(batch.Rejects);
     }
 
     [Fact]
     public void Execution_decodes_every_field()
     {
-        var batch = Decode(FeedSubjects.Execution, new execution
+        var payload = new execution
         {
             Symbol = "AAPL", Market = "NASDAQ", Price = 189.25f, Quantity = 300, ExecutionEpoch = 1_714_564_800_123, StateSymbol = "FILLED",
-        }.ToByteArray());
+        }.ToByteArray();
+        var batch = Decode(FeedSubjects.Execution, payload);
 
         var row = Assert.Single(batch.Executions);
-        Assert.Equal(new ExecutionRow(7, "AAPL", "NASDAQ", 189.25f, 300, 1_714_564_800_123, "FILLED", Published), row);
+        Assert.Equal(new ExecutionRow(7, "AAPL", "NASDAQ", 189.25f, 300, 1_714_564_800_123, "FILLED", Published, payload), row);
     }
 
     [Fact]

@@ -29,10 +29,26 @@ public sealed class IngestOptionsValidatorTests
     [Fact]
     public void Ack_wait_not_longer_than_the_fetch_is_refused()
     {
-        var error = Assert.Single(Errors(new IngestOptions { AckWait = TimeSpan.FromSeconds(5), FetchExpires = TimeSpan.FromSeconds(5) }));
+        var error = Assert.Single(Errors(new IngestOptions
+        {
+            AckWait = TimeSpan.FromSeconds(5), FetchExpires = TimeSpan.FromSeconds(5), RetryMaxDelay = TimeSpan.FromSeconds(1),
+        }));
 
         Assert.Contains("Ingest:AckWait", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Retry_max_delay_of_half_the_ack_wait_or_more_is_refused_with_both_fixes_named()
+    {
+        var error = Assert.Single(Errors(new IngestOptions { AckWait = TimeSpan.FromSeconds(30), RetryMaxDelay = TimeSpan.FromSeconds(15) }));
+
+        Assert.Contains("Ingest:RetryMaxDelay (00:00:15) must be less than half of Ingest:AckWait (00:00:30)", error, StringComparison.Ordinal);
+        Assert.Contains("Lower Ingest:RetryMaxDelay below 00:00:15 or raise Ingest:AckWait above 00:00:30", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Retry_max_delay_just_under_half_the_ack_wait_is_accepted() =>
+        Assert.Empty(Errors(new IngestOptions { AckWait = TimeSpan.FromSeconds(5), RetryMaxDelay = TimeSpan.FromSeconds(2), RetryMinDelay = TimeSpan.FromSeconds(1) }));
 
     [Fact]
     public void Every_problem_is_reported_at_once()

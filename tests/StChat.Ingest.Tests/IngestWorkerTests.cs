@@ -137,11 +137,130 @@ public sealed class IngestWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stream_recreated_while_the_worker_runs_stops_it_at_the_next_batch_without_acknowledging()
+    {
+        const int n = 20;
+        await using (var first = IngestHost.Create(Postgres, Nats.Url, _stream))
+        {
+            await first.StartAsync();
+            await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+            await TestPublisher.PublishAsync(Nats.Url, 0, n);
+            await Eventually.Until(() => new Catalogue(Postgres, _stream).HasAsync(n, n), Patience, "the first stream's messages are stored");
+            await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        }
+
+        // The stream and consumer are created again, and the catalogue is left believing this incarnation is the one
+        // it knows: that is how things stand when the recreation happens after the worker's start-up check.
+        var options = new IngestOptions { Stream = _stream, Consumer = Consumer };
+        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
+        {
+            var js = new Nats.JetStream.NatsJSContext(connection);
+            await js.DeleteStreamAsync(_stream);
+            var recreated = await js.CreateOrUpdateStreamAsync(IngestWorker.StreamConfigFor(options));
+            await js.CreateOrUpdateConsumerAsync(_stream, IngestWorker.ConsumerConfigFor(options));
+            await using var db = NpgsqlDataSource.Create(Postgres);
+            await using var update = db.CreateCommand("UPDATE feed_streams SET created_at = $2 WHERE stream = $1");
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _stream });
+            update.Parameters.Add(new NpgsqlParameter<DateTime>
+            {
+                TypedValue = PostgresTimestamp.ToMicroseconds(recreated.Created), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz,
+            });
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+        }
+
+        await TestPublisher.PublishAsync(Nats.Url, n, 5);
+        await using var second = IngestHost.Create(Postgres, Nats.Url, _stream);
+        await second.StartAsync();
+
+        await Eventually.Until(() => Task.FromResult(second.Logs.Contains("was deleted and created again while the worker ran")),
+            Patience, "the worker notices that stored sequence numbers now name other messages");
+        Assert.Contains("Set Ingest:Stream to a new name", second.Logs.ToString(), StringComparison.Ordinal);
+        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
+        {
+            var consumer = await new Nats.JetStream.NatsJSContext(connection).GetConsumerAsync(_stream, Consumer);
+            Assert.True(consumer.NumAckPending > 0, "the new messages are left unacknowledged");
+        }
+
+        var catalogue = new Catalogue(Postgres, _stream);
+        Assert.Equal(n, await catalogue.CountAsync("sport_event"));
+        Assert.Equal(n, await catalogue.CountAsync("execution"));
+        await catalogue.AssertExactlyAsync(n);
+    }
+
+    [Fact]
+    public async Task A_message_PostgreSQL_refuses_lands_in_feed_rejects_and_the_stream_moves_on()
+    {
+        await Storage.Migrator.MigrateAsync(Postgres);
+        await using (var db = NpgsqlDataSource.Create(Postgres))
+        {
+            await using var constraint = db.CreateCommand("ALTER TABLE execution ADD CONSTRAINT no_poison CHECK (symbol <> 'POISON')");
+            await constraint.ExecuteNonQueryAsync();
+        }
+
+        await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream);
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+
+        await TestPublisher.PublishAsync(Nats.Url, 0, 50);
+        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
+        {
+            await connection.PublishAsync(FeedSubjects.Execution, CatalogueWriterTests.Poison());
+            await connection.FlushAsync();
+        }
+
+        await TestPublisher.PublishAsync(Nats.Url, 50, 50);
+
+        var catalogue = new Catalogue(Postgres, _stream);
+        await Eventually.Until(async () => await catalogue.HasAsync(100, 100) && await catalogue.CountAsync("feed_rejects") == 1,
+            Patience, "the refused message is set aside and everything around it is stored");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(100);
+        await using var dataSource = NpgsqlDataSource.Create(Postgres);
+        await using var command = dataSource.CreateCommand("SELECT stream_seq, subject, error FROM feed_rejects WHERE stream = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _stream });
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((101L, FeedSubjects.Execution), (reader.GetInt64(0), reader.GetString(1)));
+        Assert.Contains("no_poison", reader.GetString(2), StringComparison.Ordinal);
+        Assert.True(worker.Logs.Contains("PostgreSQL refused message 101"), worker.Logs.ToString());
+    }
+
+    [Fact]
+    public async Task Missing_table_is_reported_with_its_fix_and_the_held_batch_is_stored_once_it_is_back()
+    {
+        await Storage.Migrator.MigrateAsync(Postgres);
+        await using var db = NpgsqlDataSource.Create(Postgres);
+        await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream);
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+        await using (var away = db.CreateCommand("ALTER TABLE execution RENAME TO execution_away"))
+        {
+            await away.ExecuteNonQueryAsync();
+        }
+
+        await TestPublisher.PublishAsync(Nats.Url, 0, 10);
+        await Eventually.Until(() => Task.FromResult(worker.Logs.Contains("run `./stchat migrate`")), Patience,
+            "the worker says how to fix the schema");
+        await using (var back = db.CreateCommand("ALTER TABLE execution_away RENAME TO execution"))
+        {
+            await back.ExecuteNonQueryAsync();
+        }
+
+        var catalogue = new Catalogue(Postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(10, 10), Patience, "the held batch is stored once the table is back");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(10);
+        var error = Assert.Single(worker.Logs.Lines, l => l.Contains("SQLSTATE 42P01", StringComparison.Ordinal));
+        Assert.StartsWith("Error ", error, StringComparison.Ordinal);
+        Assert.True(worker.Logs.Contains("PostgreSQL is back"), worker.Logs.ToString());
+    }
+
+    [Fact]
     public async Task A_batch_written_twice_is_stored_once()
     {
         await Storage.Migrator.MigrateAsync(Postgres);
         await using var dataSource = NpgsqlDataSource.Create(Postgres);
-        var writer = new CatalogueWriter(dataSource);
+        var writer = new CatalogueWriter(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<CatalogueWriter>.Instance);
         var batch = new FeedBatch();
         for (var i = 0; i < 10; i++)
         {

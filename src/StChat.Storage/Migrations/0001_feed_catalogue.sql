@@ -2,6 +2,9 @@
 -- stream_seq is unique only within one stream, and a stream that is deleted and created again starts from 1,
 -- so the stream name is part of the key: ingesting into a new stream name never collides with older rows.
 -- published_at is the broker's capture time (JetStream metadata); stored_at is when the batch was committed.
+-- A message is stored in exactly one of sport_event, execution and feed_rejects. The keys below hold that only within
+-- each table; the worker's inserts skip a (stream, stream_seq) present in another table, and it takes a stored
+-- (stream, stream_seq) with another published_at for a recreated stream (a redelivery keeps its timestamp).
 
 CREATE TABLE sport_event (
     stream        text        NOT NULL,
