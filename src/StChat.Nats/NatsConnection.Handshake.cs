@@ -15,6 +15,9 @@ public sealed partial class NatsConnection
     private static readonly string ClientVersion =
         typeof(NatsConnection).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
 
+    // PONG to a server PING that arrives before the handshake's own PONG; the command pipe is not in use yet.
+    private static readonly byte[] HandshakePong = "PONG\r\n"u8.ToArray();
+
     // Server: INFO {...}; client: [TLS upgrade] CONNECT {...} PING; server: PONG or -ERR; client: SUB... for live subscriptions.
     private async Task<ServerConnection> HandshakeAsync(ServerAddress address, CancellationToken ct)
     {
@@ -119,7 +122,7 @@ public sealed partial class NatsConnection
                 case ServerOpKind.Err:
                     throw new NatsServerErrorException($"NATS server {address} rejected the connection: {op.Text}");
                 case ServerOpKind.Ping:
-                    await stream.WriteAsync("PONG\r\n"u8.ToArray(), ct);
+                    await stream.WriteAsync(HandshakePong, ct);
                     break;
                 case ServerOpKind.Info:
                     info = ParseInfo(op.Text!);

@@ -4,8 +4,11 @@ namespace StChat.Nats;
 
 public sealed partial class NatsConnection
 {
-    // PINGs awaiting their PONG in send order; null entries are keepalive PINGs nobody awaits.
-    private readonly Queue<PingWaiter?> _pings = new();
+    // PINGs of the command stream whose PONG may still come, in stream order (Seq and Position ascending). An answered
+    // PING stays until it has surely left the client: a batch that failed is sent again on the next socket, and the PONG
+    // there answers that PING again rather than the one after it. Lock order: the writer's lock, then this one.
+    private readonly List<PingWaiter> _pings = [];
+    private long _nextPingSeq;
 
     /// <summary>
     /// Sends PING and waits for PONG. Because the server handles commands in order, everything written
@@ -31,15 +34,15 @@ public sealed partial class NatsConnection
             while (true)
             {
                 await WaitForOpenConnectionAsync(cts.Token);
-                var waiter = new PingWaiter();
-                _writer.Ping(() => EnqueuePing(waiter));
+                PingWaiter? waiter = null;
+                _writer.Ping(position => waiter = EnqueuePing(position));
                 try
                 {
-                    return await waiter.Task.WaitAsync(cts.Token);
+                    return await waiter!.Task.WaitAsync(cts.Token);
                 }
                 catch (NatsConnectionLostException)
                 {
-                    // The PING died with its socket; send another once reconnected.
+                    // The PING was sent to a socket that died before answering; send another once reconnected.
                 }
             }
         }
@@ -49,40 +52,105 @@ public sealed partial class NatsConnection
         }
     }
 
-    private void EnqueuePing(PingWaiter? waiter)
+    // Runs under the writer's lock (CommandWriter.Ping), so Seq follows the order of the PINGs in the stream.
+    private PingWaiter EnqueuePing(long position)
     {
         lock (_pings)
         {
-            _pings.Enqueue(waiter);
+            var waiter = new PingWaiter(_nextPingSeq++, position);
+            _pings.Add(waiter);
+            return waiter;
         }
     }
 
-    private void CompleteNextPing()
+    // Called by the flush loop before its first write to a socket, with the stream offset it starts sending from.
+    // PINGs before that offset went to earlier sockets; those still unanswered never will be.
+    private void BeginPings(ServerConnection connection, long sentBytes)
     {
-        PingWaiter? waiter;
+        List<PingWaiter>? stale = null;
         lock (_pings)
         {
-            if (!_pings.TryDequeue(out waiter))
+            var count = 0;
+            for (; count < _pings.Count && _pings[count].Position <= sentBytes; count++)
             {
-                return;
+                if (!_pings[count].IsDone)
+                {
+                    (stale ??= []).Add(_pings[count]);
+                }
+            }
+
+            _pings.RemoveRange(0, count);
+            connection.FirstPingSeq = _pings.Count > 0 ? _pings[0].Seq : _nextPingSeq;
+            connection.PongsReceived = 0;
+        }
+
+        if (stale is not null)
+        {
+            var error = new NatsConnectionLostException($"The connection that carried the PING was lost before {connection.Address} was connected.");
+            foreach (var waiter in stale)
+            {
+                waiter.Fail(error);
             }
         }
-
-        waiter?.Complete();
     }
 
-    private void FailPings(Exception error)
+    // PONG n on a socket answers the n-th PING sent on it (the handshake's PING is answered before the read loop runs).
+    private void CompletePing(ServerConnection connection)
     {
-        PingWaiter?[] waiters;
+        // Read before taking _pings: the writer takes its lock first and then this one.
+        var sent = _writer.SentBytes;
         lock (_pings)
         {
-            waiters = [.. _pings];
-            _pings.Clear();
+            if (connection.FirstPingSeq < 0)
+            {
+                // No PING of the stream was sent on this socket yet: a PONG nobody asked for.
+                return;
+            }
+
+            var seq = connection.FirstPingSeq + connection.PongsReceived++;
+            foreach (var waiter in _pings)
+            {
+                if (waiter.Seq >= seq)
+                {
+                    if (waiter.Seq == seq)
+                    {
+                        waiter.Complete();
+                    }
+
+                    break;
+                }
+            }
+
+            var count = 0;
+            while (count < _pings.Count && _pings[count].IsDone && _pings[count].Position <= sent)
+            {
+                count++;
+            }
+
+            _pings.RemoveRange(0, count);
+        }
+    }
+
+    // Fails the PINGs that end at or before upTo (sent to a socket that is gone, or discarded) and forgets them.
+    // Later ones are still in the pipe and get their PONG on the next socket.
+    private void FailPings(Exception error, long upTo = long.MaxValue)
+    {
+        List<PingWaiter> failed = [];
+        lock (_pings)
+        {
+            var count = 0;
+            while (count < _pings.Count && _pings[count].Position <= upTo)
+            {
+                failed.Add(_pings[count]);
+                count++;
+            }
+
+            _pings.RemoveRange(0, count);
         }
 
-        foreach (var waiter in waiters)
+        foreach (var waiter in failed)
         {
-            waiter?.Fail(error);
+            waiter.Fail(error);
         }
     }
 }

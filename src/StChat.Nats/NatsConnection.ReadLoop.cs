@@ -65,7 +65,7 @@ public sealed partial class NatsConnection
                 break;
             case ServerOpKind.Pong:
                 connection.OnPong();
-                CompleteNextPing();
+                CompletePing(connection);
                 break;
             case ServerOpKind.Err:
                 HandleServerError(connection, op.Text ?? "");
@@ -135,7 +135,7 @@ public sealed partial class NatsConnection
                 }
 
                 connection.OnPingSent();
-                _writer.Ping(() => EnqueuePing(null));
+                _writer.Ping(position => EnqueuePing(position));
             }
         }
         catch (OperationCanceledException)

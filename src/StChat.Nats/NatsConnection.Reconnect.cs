@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using StChat.Nats.Internal;
 
@@ -6,8 +5,6 @@ namespace StChat.Nats;
 
 public sealed partial class NatsConnection
 {
-    private const int FlushChunkSize = 64 * 1024;
-
     private void Install(ServerConnection connection, bool reconnected)
     {
         lock (_stateLock)
@@ -50,23 +47,25 @@ public sealed partial class NatsConnection
             return;
         }
 
-        connection.Abort();
-        if (IsDisposed)
-        {
-            return;
-        }
-
+        bool wasCurrent;
         lock (_stateLock)
         {
-            if (!ReferenceEquals(_current, connection))
+            wasCurrent = !IsDisposed && ReferenceEquals(_current, connection);
+            if (wasCurrent)
             {
-                return;
+                _current = null;
+                _state = NatsConnectionState.Reconnecting;
+                _opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _reconnectTask = Task.Run(ReconnectLoopAsync);
             }
+        }
 
-            _current = null;
-            _state = NatsConnectionState.Reconnecting;
-            _opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _reconnectTask = Task.Run(ReconnectLoopAsync);
+        // Aborted only once it is no longer _current: WaitForOpenConnectionAsync must never hand out a cancelled
+        // connection, or the flush loop would fail on it at once and ask again in a tight loop.
+        connection.Abort();
+        if (!wasCurrent)
+        {
+            return;
         }
 
         var why = reason?.Message ?? "the server closed the connection";
@@ -79,7 +78,8 @@ public sealed partial class NatsConnection
             _logger.LogWarning("Disconnected from NATS server {Server}: {Reason}", connection.Address, why);
         }
 
-        FailPings(new NatsConnectionLostException($"Connection to {connection.Address} was lost: {why}"));
+        // PINGs still in the pipe go out again on the next socket and keep their waiters.
+        FailPings(new NatsConnectionLostException($"Connection to {connection.Address} was lost: {why}"), _writer.SentBytes);
         Raise(ConnectionDisconnected, new NatsEventArgs($"Disconnected from {connection.Address}: {why}"));
     }
 
@@ -140,14 +140,28 @@ public sealed partial class NatsConnection
 
     private void GiveUp()
     {
+        var message = $"Gave up reconnecting to '{Opts.Url}' after {Opts.MaxReconnectRetry} attempts.";
+        var error = new NatsException(message);
+        TaskCompletionSource reconnect;
+        long discardedUpTo;
         lock (_stateLock)
         {
+            // Before the state allows a new ConnectAsync: nothing queued for the lost connection may reach a later one
+            // (those commands may be hours old, and their SUBs belong to subscriptions completed below).
+            _writer.Discard(error);
+            discardedUpTo = _writer.SentBytes;
             _state = NatsConnectionState.Closed;
+            reconnect = _opened;
+            _opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        var message = $"Gave up reconnecting to '{Opts.Url}' after {Opts.MaxReconnectRetry} attempts.";
         _logger.LogError("{Message}", message);
-        var error = new NatsException(message);
+
+        // Callers waiting for the reconnect (PingAsync, FlushAsync, the closing flush) get the reason instead of a timeout.
+        // Observed here: when nobody was waiting, the fault must not surface later as an unobserved task exception.
+        reconnect.TrySetException(error);
+        _ = reconnect.Task.Exception;
+        FailPings(error, discardedUpTo);
         FailRequests(error);
         foreach (var sub in _subs.Values)
         {
@@ -158,99 +172,6 @@ public sealed partial class NatsConnection
         Raise(ReconnectFailed, new NatsEventArgs(message));
     }
 
-    // The single writer to the socket: takes whatever commands are in the pipe and sends them in batches.
-    // While disconnected it waits, so the pipe holds commands until the next handshake has re-subscribed.
-    private async Task FlushLoopAsync()
-    {
-        var reader = _writer.Reader;
-        var chunk = ArrayPool<byte>.Shared.Rent(FlushChunkSize);
-        try
-        {
-            // Runs until DisposeAsync cancels it, so a closing flush still goes out after _disposed is set.
-            while (true)
-            {
-                var connection = await WaitForOpenConnectionAsync(_disposeCts.Token);
-                System.IO.Pipelines.ReadResult result;
-                try
-                {
-                    result = await reader.ReadAsync(connection.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    continue;
-                }
-
-                var buffer = result.Buffer;
-
-                // Read before AdvanceTo: once advanced, the pipe may recycle the segments the sequence points at.
-                var length = buffer.Length;
-                try
-                {
-                    await WriteBatchAsync(connection, buffer, chunk);
-                }
-                catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
-                {
-                    // Not consumed: these commands go out again on the next connection.
-                    reader.AdvanceTo(buffer.Start);
-                    OnConnectionLost(connection, ex is OperationCanceledException ? null : ex);
-                    continue;
-                }
-
-                reader.AdvanceTo(buffer.End);
-                _writer.OnSent(length);
-                if (result.IsCompleted)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-    }
-
-    // Small pipe segments are coalesced into one write; large ones go straight to the stream.
-    private static async ValueTask WriteBatchAsync(ServerConnection connection, ReadOnlySequence<byte> buffer, byte[] chunk)
-    {
-        var stream = connection.Stream;
-        var token = connection.Token;
-        var filled = 0;
-        foreach (var segment in buffer)
-        {
-            if (segment.Length >= chunk.Length)
-            {
-                if (filled > 0)
-                {
-                    await stream.WriteAsync(chunk.AsMemory(0, filled), token);
-                    filled = 0;
-                }
-
-                await stream.WriteAsync(segment, token);
-                continue;
-            }
-
-            if (filled + segment.Length > chunk.Length)
-            {
-                await stream.WriteAsync(chunk.AsMemory(0, filled), token);
-                filled = 0;
-            }
-
-            segment.CopyTo(chunk.AsMemory(filled));
-            filled += segment.Length;
-        }
-
-        if (filled > 0)
-        {
-            await stream.WriteAsync(chunk.AsMemory(0, filled), token);
-        }
-
-        await stream.FlushAsync(token);
-    }
-
     private async ValueTask<ServerConnection> WaitForOpenConnectionAsync(CancellationToken ct)
     {
         while (true)
@@ -258,7 +179,8 @@ public sealed partial class NatsConnection
             Task opened;
             lock (_stateLock)
             {
-                if (_current is { } current && _state == NatsConnectionState.Open)
+                // A cancelled connection is being torn down; the next open one completes _opened.
+                if (_current is { } current && _state == NatsConnectionState.Open && !current.Token.IsCancellationRequested)
                 {
                     return current;
                 }

@@ -24,9 +24,15 @@ public sealed partial class NatsConnection
             throw new ArgumentOutOfRangeException(nameof(opts), "The subscription channel capacity must be positive.");
         }
 
+        var bytesLimit = opts?.PendingBytesLimit ?? Opts.SubPendingBytesLimit;
+        if (bytesLimit <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(opts), "The subscription pending bytes limit must be positive.");
+        }
+
         await ConnectAsync(ct);
         var sid = Interlocked.Increment(ref _nextSid);
-        var sub = new NatsSubscription(this, sid, subject, queueGroup, opts?.MaxMsgs, capacity);
+        var sub = new NatsSubscription(this, sid, subject, queueGroup, opts?.MaxMsgs, capacity, bytesLimit);
         _subs[sid] = sub;
         try
         {
@@ -96,7 +102,7 @@ public sealed partial class NatsConnection
         if (!delivered && slowEpisodeStarted)
         {
             _logger.LogWarning(
-                "Slow consumer on NATS subscription '{Subject}' (sid {Sid}): its channel is full, messages are being dropped",
+                "Slow consumer on NATS subscription '{Subject}' (sid {Sid}): its message or byte limit is reached, messages are being dropped",
                 sub.Subject,
                 sid);
             Raise(SlowConsumerDetected, new NatsSlowConsumerEventArgs(sub));

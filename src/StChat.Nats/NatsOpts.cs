@@ -63,6 +63,12 @@ public sealed record NatsOpts
     /// <summary>Messages held per subscription before new ones are dropped as a slow consumer.</summary>
     public int SubPendingChannelCapacity { get; init; } = 65536;
 
+    /// <summary>
+    /// Bytes (headers plus payload) held per subscription before new messages are dropped as a slow consumer.
+    /// A single message larger than this is still delivered when nothing else is waiting.
+    /// </summary>
+    public long SubPendingBytesLimit { get; init; } = 64 * 1024 * 1024;
+
     /// <summary>Prefix of reply subjects created by <see cref="NatsConnection.NewInbox"/>.</summary>
     public string InboxPrefix { get; init; } = "_INBOX";
 

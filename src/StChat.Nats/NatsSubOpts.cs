@@ -8,4 +8,7 @@ public sealed record NatsSubOpts
 
     /// <summary>Messages held before dropping; defaults to <see cref="NatsOpts.SubPendingChannelCapacity"/>.</summary>
     public int? ChannelCapacity { get; init; }
+
+    /// <summary>Bytes held before dropping; defaults to <see cref="NatsOpts.SubPendingBytesLimit"/>.</summary>
+    public long? PendingBytesLimit { get; init; }
 }

@@ -1,20 +1,26 @@
 using System.Threading.Channels;
+using StChat.Nats.Internal;
 
 namespace StChat.Nats;
 
 /// <summary>
-/// A core NATS subscription. Messages arrive in a bounded channel; when the reader falls behind,
-/// new messages are dropped and <see cref="NatsConnection.SlowConsumerDetected"/> is raised.
+/// A core NATS subscription. Messages arrive in a channel bounded by count and by bytes; when the reader falls
+/// behind, new messages are dropped and <see cref="NatsConnection.SlowConsumerDetected"/> is raised.
 /// </summary>
 public sealed class NatsSubscription : IAsyncDisposable
 {
     private readonly NatsConnection _connection;
     private readonly Channel<NatsMsg> _channel;
+    private readonly SubscriptionReader _reader;
+    private readonly long _bytesLimit;
+
+    // Bytes of the messages in the channel: added by the read loop on delivery, given back by SubscriptionReader.
+    private long _pendingBytes;
     private int _delivered;
     private int _slow;
     private int _closed;
 
-    internal NatsSubscription(NatsConnection connection, int sid, string subject, string? queueGroup, int? maxMsgs, int capacity)
+    internal NatsSubscription(NatsConnection connection, int sid, string subject, string? queueGroup, int? maxMsgs, int capacity, long bytesLimit)
     {
         _connection = connection;
         Sid = sid;
@@ -27,6 +33,8 @@ public sealed class NatsSubscription : IAsyncDisposable
             SingleWriter = true,
             SingleReader = false,
         });
+        _reader = new SubscriptionReader(_channel.Reader, OnRead);
+        _bytesLimit = bytesLimit;
     }
 
     /// <summary>Subject or wildcard pattern subscribed to.</summary>
@@ -39,7 +47,7 @@ public sealed class NatsSubscription : IAsyncDisposable
     /// Received messages. Completes when the subscription is unsubscribed, reaches its max messages,
     /// or the connection is disposed.
     /// </summary>
-    public ChannelReader<NatsMsg> Msgs => _channel.Reader;
+    public ChannelReader<NatsMsg> Msgs => _reader;
 
     internal int Sid { get; }
 
@@ -49,6 +57,8 @@ public sealed class NatsSubscription : IAsyncDisposable
 
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    internal long PendingBytes => Interlocked.Read(ref _pendingBytes);
+
     /// <summary>Stops the subscription on the server and completes <see cref="Msgs"/>.</summary>
     public ValueTask UnsubscribeAsync(CancellationToken ct = default) => _connection.UnsubscribeAsync(this, ct);
 
@@ -56,7 +66,7 @@ public sealed class NatsSubscription : IAsyncDisposable
     public ValueTask DisposeAsync() => UnsubscribeAsync();
 
     // Called only by the connection's read loop, so delivery order is wire order.
-    // Returns false when the message was dropped because the channel is full.
+    // Returns false when the message was dropped because the channel is full or holds too many bytes.
     internal bool TryDeliver(in NatsMsg msg, out bool reachedMax, out bool slowEpisodeStarted)
     {
         reachedMax = false;
@@ -67,8 +77,13 @@ public sealed class NatsSubscription : IAsyncDisposable
         }
 
         var count = Interlocked.Increment(ref _delivered);
-        if (!_channel.Writer.TryWrite(msg))
+        var size = msg.Size;
+
+        // Counted before the write so a reader that takes the message at once cannot drive the count below zero.
+        var queued = Interlocked.Add(ref _pendingBytes, size) - size;
+        if ((queued > 0 && queued + size > _bytesLimit) || !_channel.Writer.TryWrite(msg))
         {
+            Interlocked.Add(ref _pendingBytes, -size);
             slowEpisodeStarted = Interlocked.Exchange(ref _slow, 1) == 0;
             reachedMax = MaxMsgs is { } max1 && count >= max1;
             return false;
@@ -78,6 +93,8 @@ public sealed class NatsSubscription : IAsyncDisposable
         reachedMax = MaxMsgs is { } max && count >= max;
         return true;
     }
+
+    private void OnRead(int size) => Interlocked.Add(ref _pendingBytes, -size);
 
     // Completes the channel once; messages already in it stay readable.
     internal bool Complete(Exception? error = null)

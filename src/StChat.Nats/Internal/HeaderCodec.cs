@@ -99,6 +99,12 @@ internal static class HeaderCodec
 
             if (lineEnd == 0)
             {
+                // The declared header length must end exactly at the empty line; anything after it is a framing error.
+                if (rest.Length != Crlf.Length)
+                {
+                    throw new NatsProtocolException($"Header block has {rest.Length - Crlf.Length} bytes after its terminating empty line.");
+                }
+
                 return headers;
             }
 
@@ -110,20 +116,30 @@ internal static class HeaderCodec
                 throw new NatsProtocolException($"Header line '{Encoding.UTF8.GetString(line)}' has no key.");
             }
 
-            var key = Encoding.ASCII.GetString(line[..colon].Trim((byte)' '));
+            // key = 1*( %x21-39 / %x3B-7E ): printable ASCII without ':'; anything else would not round-trip.
+            var keyBytes = line[..colon].Trim((byte)' ');
+            if (keyBytes.IsEmpty || keyBytes.IndexOfAnyExceptInRange((byte)'!', (byte)'~') >= 0)
+            {
+                throw new NatsProtocolException($"Header key '{Encoding.UTF8.GetString(keyBytes)}' is empty or has bytes outside printable ASCII.");
+            }
+
+            var key = Encoding.ASCII.GetString(keyBytes);
             var value = Encoding.UTF8.GetString(line[(colon + 1)..].Trim((byte)' '));
             headers.AddParsed(key, value);
         }
     }
 
-    // status = code [ SP description ]
+    // status = 1*DIGIT [ SP description ]
     private static NatsHeaders ParseStatus(ReadOnlySpan<byte> status)
     {
         var space = status.IndexOf((byte)' ');
         var codeBytes = space < 0 ? status : status[..space];
-        if (!Utf8Parser.TryParse(codeBytes, out int code, out var consumed) || consumed != codeBytes.Length)
+        if (codeBytes.IsEmpty
+            || codeBytes.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0
+            || !Utf8Parser.TryParse(codeBytes, out int code, out var consumed)
+            || consumed != codeBytes.Length)
         {
-            throw new NatsProtocolException($"Header status '{Encoding.UTF8.GetString(status)}' does not start with a number.");
+            throw new NatsProtocolException($"Header status '{Encoding.UTF8.GetString(status)}' does not start with a status code (digits only).");
         }
 
         var description = space < 0 ? null : Encoding.UTF8.GetString(status[(space + 1)..].Trim((byte)' '));

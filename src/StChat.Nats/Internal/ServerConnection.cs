@@ -40,6 +40,12 @@ internal sealed class ServerConnection
 
     public int PingsOut => Volatile.Read(ref _pingsOut);
 
+    // Seq of the first PING sent on this socket (-1 until the flush loop starts on it) and PONGs received so far:
+    // the server answers in order, so PONG n answers PING FirstPingSeq + n. Guarded by the connection's ping lock.
+    public long FirstPingSeq { get; set; } = -1;
+
+    public long PongsReceived { get; set; }
+
     public void OnPingSent() => Interlocked.Increment(ref _pingsOut);
 
     public void OnPong() => Volatile.Write(ref _pingsOut, 0);

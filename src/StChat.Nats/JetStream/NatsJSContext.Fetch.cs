@@ -45,7 +45,8 @@ public sealed partial class NatsJSContext
         var clientTimeout = opts.NoWait ? _requestTimeout : opts.Expires + FetchGrace;
 
         var inbox = _connection.NewInbox();
-        var subOpts = new NatsSubOpts { ChannelCapacity = opts.MaxMsgs + StatusSlack };
+        // The inbox must hold a whole batch: the batch size (and MaxBytes when set) already bounds it, not a byte limit.
+        var subOpts = new NatsSubOpts { ChannelCapacity = opts.MaxMsgs + StatusSlack, PendingBytesLimit = long.MaxValue };
         await using var subscription = await _connection.SubscribeCoreAsync(inbox, opts: subOpts, ct: ct);
         await _connection.PublishAsync($"{_apiPrefix}.CONSUMER.MSG.NEXT.{stream}.{consumer}", body, replyTo: inbox, ct: ct);
 

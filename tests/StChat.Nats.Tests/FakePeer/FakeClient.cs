@@ -52,6 +52,28 @@ internal sealed class FakeClient : IAsyncDisposable
         }
     }
 
+    // Answers every PING with PONG and ignores everything else until the connection ends or ct fires.
+    public async Task AnswerPingsAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (await _reader.ReadLineAsync(ct) is { } line)
+            {
+                if (line == "PING")
+                {
+                    await SendAsync("PONG\r\n");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    // A fixed, small receive buffer: with a peer that stops reading, the client's writes stall after a few MB
+    // instead of after whatever the kernel's autotuning allows.
+    public void LimitReceiveBuffer() => _socket.ReceiveBufferSize = 64 * 1024;
+
     public void Close() => _socket.Close();
 
     public async ValueTask DisposeAsync()

@@ -43,9 +43,40 @@ public sealed class HeaderCodecTests
     [InlineData("NATS/1.0\r\nNoColon\r\n\r\n")]
     [InlineData("NATS/1.0\r\nA: 1\r\n")]
     [InlineData("NATS/1.0 abc\r\n\r\n")]
+    [InlineData("NATS/1.0 -1\r\n\r\n")]
+    [InlineData("NATS/1.0 -503 No Responders\r\n\r\n")]
+    [InlineData("NATS/1.0 +503\r\n\r\n")]
+    [InlineData("NATS/1.0 99999999999\r\n\r\n")]
+    [InlineData("NATS/1.0\r\nA: 1\r\n\r\nX")]
+    [InlineData("NATS/1.0\r\n\r\n\r\n")]
+    [InlineData("NATS/1.0\r\nA: 1\r\n\r\nB: 2\r\n\r\n")]
+    [InlineData("NATS/1.0\r\n : 1\r\n\r\n")]
+    [InlineData("NATS/1.0\r\nA\tB: 1\r\n\r\n")]
     public void Malformed_header_blocks_are_protocol_errors(string block)
     {
         Assert.Throws<NatsProtocolException>(() => HeaderCodec.Parse(Encoding.ASCII.GetBytes(block)));
+    }
+
+    [Fact]
+    public void Non_ascii_bytes_in_a_key_are_a_protocol_error_not_question_marks()
+    {
+        var block = Encoding.UTF8.GetBytes("NATS/1.0\r\nSchlüssel: 1\r\n\r\n");
+        Assert.Throws<NatsProtocolException>(() => HeaderCodec.Parse(block));
+    }
+
+    [Fact]
+    public void Bytes_after_the_empty_line_are_rejected_also_when_the_block_spans_segments()
+    {
+        var bytes = "NATS/1.0\r\nA: 1\r\n\r\nAB"u8.ToArray();
+        var block = SequenceBuilder.Split(bytes, 5);
+        Assert.Throws<NatsProtocolException>(() => HeaderCodec.Parse(block));
+    }
+
+    [Fact]
+    public void Non_ascii_bytes_in_a_value_are_utf8()
+    {
+        var headers = HeaderCodec.Parse(Encoding.UTF8.GetBytes("NATS/1.0\r\nA: zwei ü\r\n\r\n"));
+        Assert.Equal("zwei ü", headers["A"]);
     }
 
     [Fact]

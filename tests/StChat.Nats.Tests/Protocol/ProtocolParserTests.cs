@@ -131,6 +131,16 @@ public sealed class ProtocolParserTests
     }
 
     [Theory]
+    [InlineData("HMSG foo 1 14 19\r\nNATS/1.0\r\n\r\nabhello\r\n")]
+    [InlineData("HMSG foo 1 15 15\r\nNATS/1.0 -1\r\n\r\n\r\n")]
+    [InlineData("HMSG foo 1 20 20\r\nNATS/1.0\r\nK\u00e9y: v\r\n\r\n\r\n")]
+    public void Hmsg_with_a_malformed_header_block_is_rejected(string frame)
+    {
+        var buffer = new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(frame));
+        Assert.Throws<NatsProtocolException>(() => new ProtocolParser().TryParse(ref buffer, out _));
+    }
+
+    [Theory]
     [InlineData("MSG foo 1 -5\r\n")]
     [InlineData("MSG foo x 5\r\n")]
     [InlineData("MSG foo 1 5x\r\n")]
