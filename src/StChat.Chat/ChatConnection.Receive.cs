@@ -15,6 +15,9 @@ internal sealed partial class ChatConnection
     private readonly TokenBucket _strikes;
     private TimeSpan? _lastTyping;
 
+    // 1 from a resume request until the send loop has finished its replay.
+    private int _resumeQueued;
+
     private TimeSpan Now => _time.GetUtcNow() - DateTimeOffset.UnixEpoch;
 
     private async Task ReceiveLoopAsync()
@@ -126,6 +129,14 @@ internal sealed partial class ChatConnection
                     break;
                 }
 
+                // A replay can read the whole room: one at a time per connection, on top of the frame rate limit.
+                if (Interlocked.Exchange(ref _resumeQueued, 1) != 0)
+                {
+                    Send(ChatFrames.Error(ChatErrorCodes.RateLimited,
+                        "A resume is already being replayed; ask again after it has finished.", retryable: true));
+                    break;
+                }
+
                 Enqueue(Outgoing.Resume(frame.After.Value));
                 break;
             case "who":
@@ -155,7 +166,15 @@ internal sealed partial class ChatConnection
         var id = frame.Id;
         if (string.IsNullOrWhiteSpace(frame.Message))
         {
-            Send(ChatFrames.Error(ChatErrorCodes.BadRequest, "\"message\" must be a non-empty string.", id: id));
+            Send(ChatFrames.Error(ChatErrorCodes.BadRequest, "\"message\" must be a non-empty string.", id: EchoId(id)));
+            return;
+        }
+
+        if (!StorableText.IsValid(frame.Message))
+        {
+            Send(ChatFrames.Error(ChatErrorCodes.BadRequest,
+                "\"message\" must not contain U+0000 or unpaired surrogates (\\ud800-\\udfff alone); nothing was stored.",
+                id: EchoId(id)));
             return;
         }
 
@@ -165,9 +184,10 @@ internal sealed partial class ChatConnection
             return;
         }
 
-        if (id is not null && (id.Length is 0 or > MaxIdLength || id.Any(char.IsControl)))
+        if (id is not null && (id.Length is 0 or > MaxIdLength || id.Any(char.IsControl) || !StorableText.IsValid(id)))
         {
-            Send(ChatFrames.Error(ChatErrorCodes.BadRequest, $"\"id\" must be 1-{MaxIdLength} printable characters.", id: id[..Math.Min(id.Length, MaxIdLength)]));
+            Send(ChatFrames.Error(ChatErrorCodes.BadRequest, $"\"id\" must be 1-{MaxIdLength} printable characters.",
+                id: EchoId(id)));
             return;
         }
 
@@ -207,15 +227,36 @@ internal sealed partial class ChatConnection
             return;
         }
 
-        if (id is not null)
+        if (id is null)
         {
-            Send(ChatFrames.Ack(Room, id, stored.Seq));
+            return;
         }
+
+        // The id is unique per room, not per user. The same text under another name is the same sender back with a
+        // new random name; different text from someone else means two clients picked the same id.
+        if (stored.User != User && stored.Text != frame.Message)
+        {
+            Send(ChatFrames.Error(ChatErrorCodes.IdConflict,
+                $"Id '{id}' already belongs to another message in this room (#{stored.Seq} by {stored.User}); yours was not stored. "
+                + "Send it again with an id nobody else uses, such as a UUID.",
+                id: id));
+            return;
+        }
+
+        Send(ChatFrames.Ack(Room, id, stored.Seq));
     }
 
+    // An id repeated in an error frame, cut to length; one that cannot be written as JSON text is left out.
+    private static string? EchoId(string? id) =>
+        id is not null && StorableText.IsValid(id) ? id[..Math.Min(id.Length, MaxIdLength)] : null;
+
+    // A timed-out or failed attempt may still have committed (only its answer was lost), so the client must not be
+    // told that nothing was stored; resending the same id is safe either way.
     private void SendUnavailable(string? id, string why) => Send(ChatFrames.Error(
         ChatErrorCodes.Unavailable,
-        $"{why}; nothing was stored or shown. Send it again{(id is null ? "" : " with the same id")}.",
+        id is null
+            ? $"{why}: the message may not have been stored; send it again with the same id (give messages an \"id\" so that a resend cannot be stored twice)."
+            : $"{why}: the message may not have been stored; send it again with the same id.",
         retryable: true,
         id: id));
 }

@@ -10,6 +10,9 @@ internal sealed partial class ChatConnection
     // The highest seq this client has been sent. Only the send loop touches it.
     private long _lastDelivered;
 
+    // Bounds each send; reset after every frame rather than allocated per frame.
+    private CancellationTokenSource _sendTimeout = new();
+
     private async Task SendLoopAsync()
     {
         // Yield first so that RunAsync goes on to queue the join and start receiving while history is read.
@@ -17,7 +20,7 @@ internal sealed partial class ChatConnection
         var reader = _sendQueue.Reader;
         try
         {
-            // Live events are already being queued (the subscription came first); the replay reads what came before
+            // Live events are already being buffered (the subscription came first); the replay reads what came before
             // them, and DeliverAsync drops any live event the replay already covered. No gap, no duplicate.
             await StartDeliveryAsync();
             while (await reader.WaitToReadAsync(_closeRequested.Token))
@@ -39,7 +42,7 @@ internal sealed partial class ChatConnection
                 }
             }
             catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException
-                || ChatLogWriter.IsRetryable(e))
+                || ChatDbErrors.IsRetryable(e))
             {
                 _logger.LogDebug("{User} in {Room}: flush before close failed: {Error}", User, Room, e.Message);
             }
@@ -47,9 +50,10 @@ internal sealed partial class ChatConnection
         catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
         {
             _logger.LogDebug("{User} in {Room}: send failed: {Error}", User, Room, e.Message);
+            _socket.Abort();
             return;
         }
-        catch (Exception e) when (ChatLogWriter.IsRetryable(e))
+        catch (Exception e) when (ChatDbErrors.IsRetryable(e))
         {
             // The history could not be read; the client knows its last seq and can come back with ?after=.
             _logger.LogWarning("{User} in {Room}: replay from chat_log failed: {Error}", User, Room, e.Message);
@@ -69,8 +73,7 @@ internal sealed partial class ChatConnection
         }
         else if (item.ResumeAfter >= 0)
         {
-            _lastDelivered = item.ResumeAfter;
-            await CatchUpAsync(long.MaxValue);
+            await ResumeAsync(item.ResumeAfter);
         }
         else
         {
@@ -80,10 +83,11 @@ internal sealed partial class ChatConnection
 
     private async Task StartDeliveryAsync()
     {
+        // The endpoint has checked that `after` is not beyond the room's last seq.
         if (_resumeAfter is { } after)
         {
             _lastDelivered = after;
-            await CatchUpAsync(long.MaxValue);
+            await ReplayAsync();
             return;
         }
 
@@ -94,6 +98,107 @@ internal sealed partial class ChatConnection
         }
 
         _lastDelivered = lastSeq;
+        await FinishReplayAsync();
+    }
+
+    // {"action":"resume","after":N}: replays from N, unless N is beyond the room's last event (then nothing later
+    // would ever be delivered, so the client is told the last seq instead).
+    private async Task ResumeAsync(long after)
+    {
+        try
+        {
+            if (after > _lastDelivered)
+            {
+                var last = await ReadWithRetryAsync(ct => _store.ReadLastSeqAsync(Room, ct));
+                if (after > last)
+                {
+                    await SendFrameAsync(ChatFrames.Error(ChatErrorCodes.BadRequest,
+                        $"after {after} is beyond the last event of {Room}, #{last}; resume with an after of at most {last} (0 for everything)."));
+                    return;
+                }
+            }
+
+            lock (_liveGate)
+            {
+                _replaying = true;
+            }
+
+            _lastDelivered = after;
+            await ReplayAsync();
+        }
+        finally
+        {
+            Volatile.Write(ref _resumeQueued, 0);
+        }
+    }
+
+    // Every event after _lastDelivered, read from chat_log and sent at the pace the socket takes them, then the live
+    // events buffered meanwhile, without a gap or a duplicate; returns with the connection in live mode.
+    private async Task ReplayAsync()
+    {
+        await CatchUpAsync(long.MaxValue);
+        await FinishReplayAsync();
+    }
+
+    // Drains the live buffer until it is found empty, which switches delivery back to the send queue. When the buffer
+    // overflowed, the events it dropped are all in chat_log, so reading on from _lastDelivered covers them.
+    private async Task FinishReplayAsync()
+    {
+        while (true)
+        {
+            ChatEvent[] live;
+            var overflowed = false;
+            lock (_liveGate)
+            {
+                if (_liveOverflowed)
+                {
+                    _liveOverflowed = false;
+                    overflowed = true;
+                    live = [];
+                }
+                else if (_live.Count == 0)
+                {
+                    _replaying = false;
+                    return;
+                }
+                else
+                {
+                    live = _live.ToArray();
+                    _live.Clear();
+                }
+            }
+
+            if (overflowed)
+            {
+                await CatchUpAsync(long.MaxValue);
+            }
+
+            foreach (var e in live)
+            {
+                await DeliverAsync(e);
+            }
+        }
+    }
+
+    // Between replay pages: acks, errors and typing notices queued meanwhile go out now instead of piling up behind the
+    // replay, and queued events move to the live buffer. A resume request stops this; it runs after the current replay.
+    private async Task SendQueuedFramesAsync()
+    {
+        var reader = _sendQueue.Reader;
+        while (reader.TryPeek(out var next) && next.ResumeAfter < 0 && reader.TryRead(out var item))
+        {
+            if (item.Event is { } e)
+            {
+                lock (_liveGate)
+                {
+                    BufferLive(e);
+                }
+            }
+            else
+            {
+                await SendFrameAsync(item.Frame);
+            }
+        }
     }
 
     // Strict seq order per connection, whatever order or duplication the fan-out produced.
@@ -130,6 +235,12 @@ internal sealed partial class ChatConnection
             {
                 break;
             }
+
+            // Only the send loop changes _replaying, so it can read it without the lock.
+            if (_replaying)
+            {
+                await SendQueuedFramesAsync();
+            }
         }
 
         if (before != long.MaxValue && _lastDelivered < before - 1)
@@ -151,7 +262,7 @@ internal sealed partial class ChatConnection
                 timeout.CancelAfter(_options.WriteAttemptTimeout);
                 return await read(timeout.Token);
             }
-            catch (Exception e) when (attempt < ReadAttempts && !_closeRequested.IsCancellationRequested && ChatLogWriter.IsRetryable(e))
+            catch (Exception e) when (attempt < ReadAttempts && !_closeRequested.IsCancellationRequested && ChatDbErrors.IsRetryable(e))
             {
                 await Task.Delay(delay, _time, _closeRequested.Token);
                 delay *= 2;
@@ -159,8 +270,29 @@ internal sealed partial class ChatConnection
         }
     }
 
-    private ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame) =>
-        _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+    // Keep-alive pings cannot detect a peer that answers pings but does not read: every send has its own bound, and
+    // a frame not taken in time drops the connection.
+    private async ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame)
+    {
+        _sendTimeout.CancelAfter(_options.SendTimeout);
+        try
+        {
+            await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _sendTimeout.Token);
+        }
+        catch (OperationCanceledException) when (_sendTimeout.IsCancellationRequested)
+        {
+            _logger.LogWarning("{User} in {Room}: disconnected, a frame was not taken within {Timeout}", User, Room, _options.SendTimeout);
+            _socket.Abort();
+            throw new WebSocketException(WebSocketError.Faulted, $"A frame was not taken by the client within {_options.SendTimeout}.");
+        }
+
+        if (!_sendTimeout.TryReset())
+        {
+            // The timer fired just after the send completed.
+            _sendTimeout.Dispose();
+            _sendTimeout = new CancellationTokenSource();
+        }
+    }
 
     private async Task TrySendAsync(ReadOnlyMemory<byte> frame)
     {

@@ -6,7 +6,9 @@ namespace StChat.Chat;
 
 // One WebSocket member of a room. Two loops: the receive loop reads and answers client frames; the send loop is the
 // only writer to the socket and delivers room events strictly in seq order. Anything that wants a frame sent puts it
-// in the bounded send queue; a reader too slow to keep it from filling up is disconnected instead of slowing the room.
+// in the bounded send queue; a reader too slow to keep it from filling up, or to take one frame within SendTimeout, is
+// disconnected instead of slowing the room. A replay from chat_log is the exception: it goes at the socket's pace
+// while the live events that arrive meanwhile wait in a buffer of their own.
 internal sealed partial class ChatConnection : IRoomSubscriber
 {
     // How long a peer has to answer our close frame before the socket is aborted.
@@ -29,6 +31,14 @@ internal sealed partial class ChatConnection : IRoomSubscriber
     private bool _shuttingDown;
     private int _exitQueued;
     private int _slow;
+
+    // Live events that arrive during a replay wait here rather than in the send queue: the replay is paced by the
+    // socket and may take long, and must not make the client look like a slow reader. Bounded by SendQueueCapacity;
+    // on overflow the buffer is emptied and the replay reads on from chat_log, which holds every event it dropped.
+    private readonly Lock _liveGate = new();
+    private readonly Queue<ChatEvent> _live = new();
+    private bool _replaying = true;
+    private bool _liveOverflowed;
 
     public ChatConnection(
         WebSocket socket,
@@ -91,14 +101,27 @@ internal sealed partial class ChatConnection : IRoomSubscriber
             subscription.Dispose();
             _presence.Remove(this);
             RequestClose(WebSocketCloseStatus.NormalClosure, "");
-            await sender;
+            await WaitForSenderAsync(sender);
             QueueEvent(ChatAction.Exit);
             _receiveAbort.Dispose();
             _closeRequested.Dispose();
+            _sendTimeout.Dispose();
         }
     }
 
-    public void OnCommitted(ChatEvent e) => Enqueue(Outgoing.Sequenced(e));
+    public void OnCommitted(ChatEvent e)
+    {
+        lock (_liveGate)
+        {
+            if (_replaying)
+            {
+                BufferLive(e);
+                return;
+            }
+        }
+
+        Enqueue(Outgoing.Sequenced(e));
+    }
 
     public void OnEphemeral(ReadOnlyMemory<byte> frame) => Enqueue(Outgoing.Raw(frame));
 
@@ -117,6 +140,41 @@ internal sealed partial class ChatConnection : IRoomSubscriber
             _logger.LogWarning("{User} in {Room}: disconnected, {Capacity} frames queued and not read", User, Room, _options.SendQueueCapacity);
             _sendQueue.Writer.TryComplete();
             _socket.Abort();
+        }
+    }
+
+    // Called under _liveGate.
+    private void BufferLive(ChatEvent e)
+    {
+        if (_liveOverflowed)
+        {
+            return;
+        }
+
+        if (_live.Count < _options.SendQueueCapacity)
+        {
+            _live.Enqueue(e);
+            return;
+        }
+
+        _live.Clear();
+        _liveOverflowed = true;
+    }
+
+    // Each send and the close handshake are bounded, so the send loop ends soon after a close is requested; if it
+    // still does not (a stuck socket), the socket is aborted, which fails whatever it is waiting for.
+    private async Task WaitForSenderAsync(Task sender)
+    {
+        var bound = _options.SendTimeout + CloseHandshakeTimeout + (_shuttingDown ? _options.ShutdownTimeout : TimeSpan.Zero);
+        try
+        {
+            await sender.WaitAsync(bound);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("{User} in {Room}: sending did not stop within {Bound}; aborting the socket", User, Room, bound);
+            _socket.Abort();
+            await sender;
         }
     }
 

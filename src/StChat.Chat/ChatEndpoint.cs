@@ -53,6 +53,10 @@ internal sealed class ChatEndpoint(ChatServices services, ChatPresence presence,
             }
 
             after = parsed;
+            if (parsed > 0 && !await CheckAfterAsync(context, room, parsed))
+            {
+                return;
+            }
         }
 
         if (lifetime.ApplicationStopping.IsCancellationRequested)
@@ -82,6 +86,33 @@ internal sealed class ChatEndpoint(ChatServices services, ChatPresence presence,
         {
             presence.Release();
         }
+    }
+
+    // An after beyond the room's last seq would skip every event up to it once they exist: refused, with the last seq.
+    private async Task<bool> CheckAfterAsync(HttpContext context, string room, long after)
+    {
+        long last;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            timeout.CancelAfter(_options.WriteAttemptTimeout);
+            last = await services.Store.ReadLastSeqAsync(room, timeout.Token);
+        }
+        catch (Exception e) when (ChatDbErrors.IsRetryable(e) && !context.RequestAborted.IsCancellationRequested)
+        {
+            services.Logger.LogWarning("Refused a resume in {Room}: the last seq could not be read: {Error}", room, e.Message);
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "The chat log is unavailable; try again later.");
+            return false;
+        }
+
+        if (after <= last)
+        {
+            return true;
+        }
+
+        await RefuseAsync(context, StatusCodes.Status400BadRequest,
+            $"Invalid after: {after} is beyond the last event of {room}, #{last}; give at most {last} (0 for everything).");
+        return false;
     }
 
     private static Task RefuseAsync(HttpContext context, int status, string reason)

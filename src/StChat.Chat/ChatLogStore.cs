@@ -64,8 +64,8 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         var stored = new Dictionary<(string Room, string Id), ChatEvent>();
         await using (var lookup = new NpgsqlBatch(connection, transaction))
         {
-            lookup.BatchCommands.Add(Command(LockRoomsSql, [rooms]));
-            lookup.BatchCommands.Add(Command(FindIdsSql, [batch.Select(p => p.Room).ToArray(), batch.Select(p => p.Id).ToArray()]));
+            lookup.BatchCommands.Add(Command(LockRoomsSql, Text(rooms)));
+            lookup.BatchCommands.Add(Command(FindIdsSql, Text(batch.Select(p => p.Room).ToArray()), Text(batch.Select(p => p.Id).ToArray())));
             await using var reader = await lookup.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -104,17 +104,17 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         {
             await using var write = new NpgsqlBatch(connection, transaction);
             write.BatchCommands.Add(Command(InsertSql,
-            [
-                inserted.Select(e => e.Room).ToArray(),
-                inserted.Select(e => e.Seq).ToArray(),
-                inserted.Select(e => ChatEvent.ActionName(e.Action)).ToArray(),
-                inserted.Select(e => e.User).ToArray(),
-                inserted.Select(e => e.Text).ToArray(),
-                inserted.Select(e => e.Id).ToArray(),
-                createdAt,
-            ]));
+                Text(inserted.Select(e => e.Room).ToArray()),
+                new NpgsqlParameter<long[]> { TypedValue = inserted.Select(e => e.Seq).ToArray() },
+                Text(inserted.Select(e => ChatEvent.ActionName(e.Action)).ToArray()),
+                Text(inserted.Select(e => e.User).ToArray()),
+                new NpgsqlParameter<string?[]> { TypedValue = inserted.Select(e => e.Text).ToArray() },
+                Text(inserted.Select(e => e.Id).ToArray()),
+                new NpgsqlParameter<DateTime> { TypedValue = createdAt }));
             var advanced = inserted.Select(e => e.Room).Distinct(StringComparer.Ordinal).ToArray();
-            write.BatchCommands.Add(Command(AdvanceRoomsSql, [advanced, advanced.Select(r => lastSeq[r]).ToArray()]));
+            write.BatchCommands.Add(Command(AdvanceRoomsSql,
+                Text(advanced),
+                new NpgsqlParameter<long[]> { TypedValue = advanced.Select(r => lastSeq[r]).ToArray() }));
             await write.ExecuteNonQueryAsync(ct);
         }
 
@@ -126,10 +126,10 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
     public async Task<List<ChatEvent>> ReadAfterAsync(string room, long after, long before, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(ReadAfterSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = room });
-        command.Parameters.Add(new NpgsqlParameter { Value = after });
-        command.Parameters.Add(new NpgsqlParameter { Value = before });
-        command.Parameters.Add(new NpgsqlParameter { Value = ReadPageSize });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = room });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = before });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ReadPageSize });
         return await ReadEventsAsync(command, ct);
     }
 
@@ -138,16 +138,22 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
     {
         if (count == 0)
         {
-            await using var last = dataSource.CreateCommand(LastSeqSql);
-            last.Parameters.Add(new NpgsqlParameter { Value = room });
-            return ([], (long)(await last.ExecuteScalarAsync(ct))!);
+            return ([], await ReadLastSeqAsync(room, ct));
         }
 
         await using var command = dataSource.CreateCommand(ReadLatestSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = room });
-        command.Parameters.Add(new NpgsqlParameter { Value = count });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = room });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
         var events = await ReadEventsAsync(command, ct);
         return (events, events.Count == 0 ? 0 : events[^1].Seq);
+    }
+
+    // The seq of the room's newest committed event; 0 for a room that has none.
+    public async Task<long> ReadLastSeqAsync(string room, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(LastSeqSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = room });
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     private static async Task<List<ChatEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken ct)
@@ -172,15 +178,17 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         reader.IsDBNull(5) ? "" : reader.GetString(5),
         reader.GetDateTime(6));
 
-    // Not `params`: a lone string[] argument would silently become the parameter list itself.
-    private static NpgsqlBatchCommand Command(string sql, object[] values)
+    // Parameters are typed, so each value is written without boxing and without guessing its PostgreSQL type.
+    private static NpgsqlBatchCommand Command(string sql, params ReadOnlySpan<NpgsqlParameter> parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
+        foreach (var parameter in parameters)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
+            command.Parameters.Add(parameter);
         }
 
         return command;
     }
+
+    private static NpgsqlParameter<string[]> Text(string[] values) => new() { TypedValue = values };
 }

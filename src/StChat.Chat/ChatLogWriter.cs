@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace StChat.Chat;
 
@@ -15,6 +14,10 @@ internal sealed class ChatLogWriter : BackgroundService
 
     private readonly Channel<PendingEvent> _queue;
     private readonly List<PendingEvent> _batch = [];
+
+    // Parts of a batch that failed for good, split to find the event at fault; written before anything newer, the
+    // top of the stack first, so the events keep their queue order.
+    private readonly Stack<List<PendingEvent>> _split = new();
     private readonly ChatLogStore _store;
     private readonly IRoomEventBus _bus;
     private readonly ChatOptions _options;
@@ -46,7 +49,7 @@ internal sealed class ChatLogWriter : BackgroundService
         {
             while (true)
             {
-                if (_batch.Count == 0)
+                if (_batch.Count == 0 && !TakeSplit())
                 {
                     if (!await _queue.Reader.WaitToReadAsync(stoppingToken))
                     {
@@ -73,13 +76,17 @@ internal sealed class ChatLogWriter : BackgroundService
         using var drain = new CancellationTokenSource(_options.ShutdownTimeout);
         try
         {
-            while (_batch.Count > 0 || Fill())
+            while (_batch.Count > 0 || TakeSplit() || Fill())
             {
                 await WriteWithRetryAsync(drain.Token);
             }
         }
         catch (OperationCanceledException) when (drain.IsCancellationRequested)
         {
+            while (TakeSplit())
+            {
+            }
+
             var lost = _batch.Count;
             Fail(_batch, new ChatUnavailableException("The server stopped before the event could be stored."));
             while (_queue.Reader.TryRead(out var pending))
@@ -90,6 +97,18 @@ internal sealed class ChatLogWriter : BackgroundService
 
             _logger.LogError("Stopped with {Count} chat event(s) not stored: PostgreSQL did not accept them within {Timeout}", lost, _options.ShutdownTimeout);
         }
+    }
+
+    // The next part left by a split becomes the batch.
+    private bool TakeSplit()
+    {
+        if (!_split.TryPop(out var part))
+        {
+            return false;
+        }
+
+        _batch.AddRange(part);
+        return true;
     }
 
     private bool Fill()
@@ -134,10 +153,13 @@ internal sealed class ChatLogWriter : BackgroundService
                     _logger.LogInformation("Chat log writes recovered after {Attempts} attempts", attempt);
                 }
 
-                _bus.PublishCommitted(result.Inserted);
+                // Not only what this attempt inserted: when an earlier attempt committed but its answer was lost
+                // (timeout, broken connection), this attempt finds the events already stored, and they have not been
+                // broadcast yet. Connections drop any seq they have already delivered.
+                _bus.PublishCommitted(result.Inserted.Count == result.Results.Length ? result.Inserted : Committed(result));
                 return;
             }
-            catch (Exception e) when (IsRetryable(e))
+            catch (Exception e) when (ChatDbErrors.IsRetryable(e))
             {
                 _logger.LogWarning("Storing {Count} chat event(s) failed (attempt {Attempt}): {Error}; retrying in {Delay} ms",
                     _batch.Count, attempt, e.Message, delay.TotalMilliseconds);
@@ -151,9 +173,26 @@ internal sealed class ChatLogWriter : BackgroundService
                     }
                 }
             }
+            catch (Exception e) when (_batch.Count > 1)
+            {
+                // One bad event (text PostgreSQL refuses, a violated constraint) must not fail the events of other
+                // users and rooms batched with it: halve the batch until the failure is down to the event at fault.
+                _logger.LogInformation("Storing {Count} chat event(s) failed and will not be retried as a whole: {Error}; writing them in two halves",
+                    _batch.Count, e.Message);
+                var half = _batch.Count / 2;
+                _split.Push(_batch.GetRange(half, _batch.Count - half));
+                _batch.RemoveRange(half, _batch.Count - half);
+                foreach (var pending in _batch.Concat(_split.Peek()))
+                {
+                    pending.Release();
+                }
+
+                return;
+            }
             catch (Exception e)
             {
-                _logger.LogError(e, "Storing {Count} chat event(s) failed and will not be retried", _batch.Count);
+                _logger.LogError(e, "Storing a chat event ({Action} by {User} in {Room}, id {Id}) failed and will not be retried",
+                    ChatEvent.ActionName(_batch[0].Action), _batch[0].User, _batch[0].Room, _batch[0].Id);
                 Fail(_batch, e);
                 return;
             }
@@ -161,6 +200,23 @@ internal sealed class ChatLogWriter : BackgroundService
             await Task.Delay(delay, _time, giveUp);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
         }
+    }
+
+    // The distinct events of the results, in seq order within each room, as the bus expects them.
+    private static List<ChatEvent> Committed(AppendResult result)
+    {
+        var events = new List<ChatEvent>(result.Results.Length);
+        var seen = new HashSet<(string Room, long Seq)>();
+        foreach (var e in result.Results)
+        {
+            if (seen.Add((e.Room, e.Seq)))
+            {
+                events.Add(e);
+            }
+        }
+
+        events.Sort(static (a, b) => a.Room == b.Room ? a.Seq.CompareTo(b.Seq) : string.CompareOrdinal(a.Room, b.Room));
+        return events;
     }
 
     private static void Fail(List<PendingEvent> batch, Exception error)
@@ -175,17 +231,4 @@ internal sealed class ChatLogWriter : BackgroundService
 
     // PostgreSQL keeps microseconds; the live event and its replay must show the same timestamp.
     private static DateTime Truncate(DateTime utc) => new(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
-
-    internal static bool IsRetryable(Exception e) => e switch
-    {
-        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)   // connection exceptions
-            || pg.SqlState is "57P01" or "57P02" or "57P03"                              // admin shutdown, crash, starting up
-            or "53300" or "40001" or "40P01"                                             // too many connections, serialization, deadlock
-            or "23505",                                                                  // a concurrent writer stored the same id first
-        NpgsqlException => true,     // I/O and broken connections; the server never saw or never answered the batch
-        OperationCanceledException => true,   // the attempt timed out
-        TimeoutException => true,
-        System.Net.Sockets.SocketException => true,
-        _ => false,
-    };
 }

@@ -18,7 +18,10 @@ public sealed record ChatOptions
     /// <summary>Largest message text in UTF-8 bytes; a larger frame is closed with 1009.</summary>
     public int MaxMessageBytes { get; init; } = 4096;
 
-    /// <summary>Frames queued for one client; a reader that falls this far behind is disconnected.</summary>
+    /// <summary>
+    /// Frames queued for one client; a reader that falls this far behind is disconnected. Also the live events held
+    /// for a client while its history is replayed (beyond that, they are read from the log instead).
+    /// </summary>
     public int SendQueueCapacity { get; init; } = 256;
 
     /// <summary>Token bucket refill rate for frames from one client.</summary>
@@ -38,6 +41,9 @@ public sealed record ChatOptions
 
     /// <summary>A connection that does not answer a ping within this time is closed as dead.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Longest time one frame may take to be sent; a client that does not take it in time is disconnected.</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Open WebSocket connections accepted by this process; more are refused with HTTP 503.</summary>
     public int MaxConnections { get; init; } = 10_000;

@@ -36,6 +36,7 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
 
         Positive(errors, "KeepAliveInterval", options.KeepAliveInterval);
         Positive(errors, "KeepAliveTimeout", options.KeepAliveTimeout);
+        Positive(errors, "SendTimeout", options.SendTimeout);
         Positive(errors, "AckTimeout", options.AckTimeout);
         Positive(errors, "WriteAttemptTimeout", options.WriteAttemptTimeout);
         Positive(errors, "ShutdownTimeout", options.ShutdownTimeout);

@@ -1,4 +1,4 @@
 namespace StChat.Chat;
 
-// The event could not be stored in time; nothing was stored or broadcast and the client may resend the same id.
+// The event could not be stored in time. An attempt may still have committed it, so the client resends the same id.
 internal sealed class ChatUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,9 +1,11 @@
 namespace StChat.Chat;
 
-// Fan-out of committed events to the members of a room. The local bus delivers in process; a bus backed by NATS
-// publishes the same committed events so that members connected to other nodes receive them. Delivery needs no
-// ordering or exactly-once guarantee from the bus: each connection orders by seq, drops what it has seen and reads
-// any gap back from chat_log.
+// Fan-out of committed events to the members of a room. The only implementation, LocalRoomEventBus, delivers within
+// this process: members connected to another process sharing the database get seqs that are gapless and correct, but
+// see another process's events live only when they arrive as a gap (a later event of their own process's fan-out)
+// or through a resume. A bus between processes would only have to publish committed events: delivery needs no
+// ordering or exactly-once guarantee from it, because each connection orders by seq, drops what it has already
+// delivered and reads any gap back from chat_log.
 internal interface IRoomEventBus
 {
     IDisposable Subscribe(string room, IRoomSubscriber subscriber);

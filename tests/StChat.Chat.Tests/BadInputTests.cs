@@ -45,6 +45,21 @@ public sealed class BadInputTests(StrictLimitsFixture fixture) : IClassFixture<S
         Assert.Equal("blank", error.Str("id"));
     }
 
+    // Valid JSON that PostgreSQL text cannot hold. (An unpaired surrogate such as "\ud800" already fails as bad_json.)
+    [Fact]
+    public async Task A_message_with_U0000_gets_a_bad_request_error_and_the_connection_stays_usable()
+    {
+        await using var client = await Host.ConnectAsync(NewRoom(), "name=Ann");
+        await client.SendAsync("""{"message":"a\u0000b","id":"nul"}""");
+        var error = (await client.ReceiveUntilActionAsync("error"))[^1];
+        Assert.Equal("bad_request", error.Str("code"));
+        Assert.Equal("nul", error.Str("id"));
+        Assert.False(error.GetProperty("retryable").GetBoolean());
+
+        await client.SendAsync("""{"message":"fine \ud83d\ude00","id":"ok-2"}""");
+        Assert.Equal("ok-2", (await client.ReceiveUntilActionAsync("ack"))[^1].Str("id"));
+    }
+
     [Fact]
     public async Task A_binary_frame_closes_only_that_connection_with_1003()
     {
@@ -103,6 +118,7 @@ public sealed class BadInputTests(StrictLimitsFixture fixture) : IClassFixture<S
     [InlineData("rooms/ok?name=12345678901234567890123456789012345678901")]
     [InlineData("rooms/ok?name=new%0Aline")]
     [InlineData("rooms/ok?after=-1")]
+    [InlineData("rooms/never-written?after=1")]
     public async Task An_invalid_room_name_or_after_is_refused_with_400_before_the_upgrade(string path)
     {
         using var socket = new ClientWebSocket();

@@ -29,6 +29,9 @@ public sealed class ChatOutageTests
         Assert.Equal("error", answer.Action());
         Assert.Equal("unavailable", answer.Str("code"));
         Assert.True(answer.GetProperty("retryable").GetBoolean());
+        // The attempt may have committed with only its answer lost: the client is never told that nothing was stored.
+        Assert.Contains("may not have been stored", answer.Str("message"), StringComparison.Ordinal);
+        Assert.Contains("same id", answer.Str("message"), StringComparison.Ordinal);
 
         await cluster.StartAgainAsync();
         // The client does what the error says: it resends the same id until it is acked.

@@ -138,6 +138,48 @@ public sealed class ChatRoomTests(ChatHostFixture fixture) : IClassFixture<ChatH
     }
 
     [Fact]
+    public async Task An_id_already_used_by_another_user_gets_id_conflict_instead_of_their_ack()
+    {
+        var room = NewRoom();
+        await using var ann = await Host.ConnectAsync(room, "name=Ann");
+        await using var bob = await Host.ConnectAsync(room, "name=Bob");
+        await ann.SendAsync("""{"message":"from Ann","id":"1"}""");
+        var ack = (await ann.ReceiveUntilActionAsync("ack"))[^1];
+
+        await bob.SendAsync("""{"message":"from Bob","id":"1"}""");
+        var answer = (await bob.ReceiveUntilAsync(f => f.Action() is "ack" or "error"))[^1];
+
+        Assert.Equal("error", answer.Action());
+        Assert.Equal("id_conflict", answer.Str("code"));
+        Assert.Equal("1", answer.Str("id"));
+        Assert.False(answer.GetProperty("retryable").GetBoolean());
+        Assert.Contains("UUID", answer.Str("message"), StringComparison.Ordinal);
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM chat_log WHERE room = $1 AND client_msg_id = '1'", room));
+
+        // Ann resending her own message still gets her ack.
+        await ann.SendAsync("""{"message":"from Ann","id":"1"}""");
+        Assert.Equal(ack.Seq(), (await ann.ReceiveUntilActionAsync("ack"))[^1].Seq());
+    }
+
+    [Fact]
+    public async Task A_client_back_with_a_new_random_name_gets_the_ack_of_its_message()
+    {
+        var room = NewRoom();
+        long seq;
+        await using (var first = await Host.ConnectAsync(room))
+        {
+            await first.SendAsync("""{"message":"sent before the reconnect","id":"anon-1"}""");
+            seq = (await first.ReceiveUntilActionAsync("ack"))[^1].Seq();
+        }
+
+        await using var second = await Host.ConnectAsync(room);
+        await second.SendAsync("""{"message":"sent before the reconnect","id":"anon-1"}""");
+        var answer = (await second.ReceiveUntilAsync(f => f.Action() is "ack" or "error"))[^1];
+        Assert.Equal("ack", answer.Action());
+        Assert.Equal(seq, answer.Seq());
+    }
+
+    [Fact]
     public async Task Resume_after_a_seq_replays_exactly_the_missing_events_then_live_ones()
     {
         var room = NewRoom();

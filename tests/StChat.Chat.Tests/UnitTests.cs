@@ -55,6 +55,20 @@ public sealed class UnitTests
     public void Room_names_follow_the_documented_pattern(string room, bool valid) =>
         Assert.Equal(valid, RoomName.IsValid(room));
 
+    // A [Fact], not a [Theory]: xunit would replace unpaired surrogates in InlineData with U+FFFD.
+    [Fact]
+    public void Text_with_NUL_or_an_unpaired_surrogate_cannot_be_stored()
+    {
+        Assert.True(StorableText.IsValid("plain"));
+        Assert.True(StorableText.IsValid("emoji \ud83d\ude00 and é"));
+        Assert.True(StorableText.IsValid(""));
+        Assert.False(StorableText.IsValid("nul \0 inside"));
+        Assert.False(StorableText.IsValid("lone high \ud800"));
+        Assert.False(StorableText.IsValid("\udc00 lone low"));
+        Assert.False(StorableText.IsValid("reversed \ude00\ud83d"));
+        Assert.False(StorableText.IsValid("ends high \ud83d"));
+    }
+
     [Fact]
     public void An_event_frame_has_the_readable_line_and_the_structured_fields()
     {
@@ -79,6 +93,7 @@ public sealed class UnitTests
             Url = "ftp://x",
             HistoryLength = -1,
             AckTimeout = TimeSpan.Zero,
+            SendTimeout = TimeSpan.Zero,
             DefaultRoom = "no spaces",
         });
 
@@ -86,6 +101,7 @@ public sealed class UnitTests
         Assert.Contains("Chat:Url", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chat:HistoryLength", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chat:AckTimeout", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Chat:SendTimeout", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chat:DefaultRoom", result.FailureMessage, StringComparison.Ordinal);
         Assert.True(new ChatOptionsValidator().Validate(null, new ChatOptions()).Succeeded);
     }

@@ -1,8 +1,9 @@
 -- Chat: one durable, gapless event log per room.
 
 -- The row for a room is the sequence allocator: a writer locks it (INSERT ... ON CONFLICT DO UPDATE), numbers its
--- events last_seq + 1 .. last_seq + n, inserts them and moves last_seq in the same transaction. Two processes sharing
--- the database therefore allocate disjoint ranges and commit each room's events in seq order, with no gaps.
+-- events last_seq + 1 .. last_seq + n, inserts them and moves last_seq in the same transaction. Any number of server
+-- processes sharing the database therefore allocate disjoint ranges and commit each room's events in seq order, with
+-- no gaps. Live fan-out is within one process only; what a connection misses it reads back from this table.
 CREATE TABLE chat_room (
     room     text   PRIMARY KEY,
     last_seq bigint NOT NULL DEFAULT 0,
