@@ -1,0 +1,42 @@
+namespace StChat.Bench;
+
+// A chat server under load: ours (StChat.Server chat, durable) or the Node `ws` broadcast peer (no persistence).
+internal sealed class ChatTarget(string name, bool stchat, int port, ChildProcess process) : IAsyncDisposable
+{
+    public string Name { get; } = name;
+
+    public bool StChat { get; } = stchat;
+
+    public ChildProcess Process { get; } = process;
+
+    public Uri RoomUri(string room, int client) => StChat
+        ? new Uri($"ws://127.0.0.1:{port}/rooms/{room}?name=u{client}")
+        : new Uri($"ws://127.0.0.1:{port}/{room}");
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+
+    public static async Task<ChatTarget> StartStChatAsync(BenchEnvironment env, string database, CancellationToken ct)
+    {
+        var port = global::StChat.Testing.TestPorts.GetFreeTcpPort();
+        var connectionString = await env.Postgres.CreateDatabaseAsync(database, ct);
+        var process = await env.StartServerAsync("chat", "Chat is listening on", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = connectionString,
+        },
+        [
+            $"--Chat:Url=http://127.0.0.1:{port}",
+            "--Chat:MaxConnections=60000",
+            "--Chat:MessagesPerSecond=1000",
+            "--Chat:MessageBurst=1000",
+            "--Chat:SendQueueCapacity=4096",
+        ], ct);
+        return new ChatTarget("StChat chat (durable)", stchat: true, port, process);
+    }
+
+    public static async Task<ChatTarget> StartNodeAsync(BenchEnvironment env, CancellationToken ct)
+    {
+        var port = global::StChat.Testing.TestPorts.GetFreeTcpPort();
+        var process = await env.StartNodeAsync("ws-broadcast.mjs", [port.ToString(System.Globalization.CultureInfo.InvariantCulture)], "listening", ct);
+        return new ChatTarget("Node ws broadcast (no persistence)", stchat: false, port, process);
+    }
+}

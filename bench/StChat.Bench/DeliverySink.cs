@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace StChat.Bench;
+
+// Where every load client reports what it received: a frame count, the send->receive latency of each marked
+// message ("t=<Stopwatch timestamp>|" in its text) and, for broadcast rounds, when the last member received it.
+internal sealed class DeliverySink
+{
+    private static readonly byte[] Marker = "t="u8.ToArray();
+
+    private readonly ConcurrentDictionary<long, Broadcast> _broadcasts = new();
+    private long _frames;
+
+    public LatencyHistogram Latency { get; private set; } = new();
+
+    public long Frames => Interlocked.Read(ref _frames);
+
+    public void ResetLatency() => Latency = new LatencyHistogram();
+
+    public Broadcast Track(long sentTimestamp, int receivers)
+    {
+        var broadcast = new Broadcast(sentTimestamp, receivers);
+        _broadcasts[sentTimestamp] = broadcast;
+        return broadcast;
+    }
+
+    public void Untrack(long sentTimestamp) => _broadcasts.TryRemove(sentTimestamp, out _);
+
+    public void OnFrame(ReadOnlySpan<byte> frame)
+    {
+        Interlocked.Increment(ref _frames);
+        var at = frame.IndexOf(Marker);
+        if (at < 0)
+        {
+            return;
+        }
+
+        long sent = 0;
+        for (var i = at + Marker.Length; i < frame.Length && frame[i] is >= (byte)'0' and <= (byte)'9'; i++)
+        {
+            sent = (sent * 10) + (frame[i] - '0');
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        Latency.Record(Stopwatch.GetElapsedTime(sent, now));
+        if (_broadcasts.TryGetValue(sent, out var broadcast))
+        {
+            broadcast.Received(now);
+        }
+    }
+
+    public static byte[] Message(bool stchat, long sentTimestamp) =>
+        System.Text.Encoding.UTF8.GetBytes(stchat
+            ? $"{{\"message\":\"bench t={sentTimestamp}|\"}}"
+            : $"{{\"action\":\"message\",\"message\":\"bench t={sentTimestamp}|\"}}");
+}

@@ -1,0 +1,33 @@
+using System.Diagnostics;
+
+namespace StChat.Bench;
+
+// Resident memory of the server process per idle connection: RSS with N idle clients (rooms of 100, joined and
+// settled) minus RSS before the first connection, divided by N.
+internal sealed class IdleMemoryScenario(BenchEnvironment env)
+{
+    private const int RoomSize = 100;
+
+    public async Task<List<IdleMemoryResult>> RunAsync(ChatTarget target, CancellationToken ct)
+    {
+        var results = new List<IdleMemoryResult>();
+        var sink = new DeliverySink();
+        using var load = new LoadClients(sink, bufferSize: 1024);
+        await Task.Delay(2000, ct);
+        var baseline = target.Process.ResidentBytes();
+        var started = Stopwatch.GetTimestamp();
+        foreach (var count in env.Settings.IdleConnections)
+        {
+            await load.AddAsync(count - load.Clients.Count, i => target.RoomUri($"idle{i / RoomSize}", i), ct);
+            var connectSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            await load.SettleAsync(TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(2), ct);
+            await Task.Delay(3000, ct);
+            var rss = target.Process.ResidentBytes();
+            var result = new IdleMemoryResult(target.Name, count, baseline, rss, (double)(rss - baseline) / count, connectSeconds);
+            BenchEnvironment.Log($"memory: {target.Name}: {count:N0} idle connections, {result.BytesPerConnection / 1024:N1} KiB each");
+            results.Add(result);
+        }
+
+        return results;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Text.Json;
+using StChat.Bench;
+using StChat.Testing;
+
+// Usage: StChat.Bench [--quick] [--only ingest,chat,memory,nats] [--repo DIR]   run and write the report
+//        StChat.Bench report <results.json> [--repo DIR]                      render the report again from results
+var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
+var repo = ArgValue(args, "--repo") ?? Directory.GetCurrentDirectory();
+if (args is ["report", var resultsFile, ..])
+{
+    var saved = JsonSerializer.Deserialize<BenchResults>(await File.ReadAllTextAsync(resultsFile), jsonOptions)!;
+    await ReportWriter.WriteAsync(saved, repo, CancellationToken.None);
+    return 0;
+}
+
+var quick = args.Contains("--quick");
+var only = (ArgValue(args, "--only") ?? "ingest,chat,memory,nats").Split(',');
+var settings = (quick ? BenchSettings.QuickRun : BenchSettings.Full).FitToOpenFileLimit(OpenFileLimit());
+using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 25));
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+var ct = cancel.Token;
+
+var results = new BenchResults
+{
+    Machine = MachineInfo.Collect(),
+    Command = Environment.GetEnvironmentVariable("STCHAT_BENCH_COMMAND") ?? "./stchat bench" + (quick ? " --quick" : ""),
+    StartedAt = DateTimeOffset.UtcNow,
+    Quick = quick,
+    Settings = settings,
+};
+var started = Stopwatch.GetTimestamp();
+BenchEnvironment.Log($"{(quick ? "quick" : "full")} run: {string.Join(", ", only)}");
+
+await using (var nats = await NatsServer.StartAsync(new NatsServerOptions { ExtraArgs = ["-m", "0"] }, ct))
+await using (var postgres = await BenchPostgres.StartAsync(ct))
+{
+    var env = new BenchEnvironment(settings, nats, postgres, repo);
+    if (only.Contains("ingest"))
+    {
+        await RunAsync("ingest", async () => results.Ingest = await new IngestScenario(env).RunAsync(ct));
+    }
+
+    if (only.Contains("chat"))
+    {
+        await RunAsync("chat", async () => results.Chat = await RunChatAsync(env, ct));
+    }
+
+    if (only.Contains("memory"))
+    {
+        await RunAsync("memory", async () => results.Memory = await RunMemoryAsync(env, ct));
+    }
+
+    if (only.Contains("nats"))
+    {
+        await RunAsync("nats", async () => results.Nats = await new NatsClientScenario(env).RunAsync(ct));
+    }
+}
+
+results.TotalSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+var resultsDirectory = Path.Combine(repo, "bench/results");
+Directory.CreateDirectory(resultsDirectory);
+var resultsPath = Path.Combine(resultsDirectory, quick ? "quick.json" : "full.json");
+await File.WriteAllTextAsync(resultsPath, JsonSerializer.Serialize(results, jsonOptions), CancellationToken.None);
+BenchEnvironment.Log($"results: {resultsPath}");
+await ReportWriter.WriteAsync(results, repo, CancellationToken.None);
+return results.Errors.Count == 0 ? 0 : 1;
+
+async Task RunAsync(string name, Func<Task> scenario)
+{
+    try
+    {
+        await scenario();
+    }
+    catch (Exception e) when (!ct.IsCancellationRequested || e is OperationCanceledException)
+    {
+        BenchEnvironment.Log($"{name} failed: {e}");
+        results.Errors.Add($"{name}: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+    }
+}
+
+static async Task<ChatResult> RunChatAsync(BenchEnvironment env, CancellationToken ct)
+{
+    var result = new ChatResult
+    {
+        LoadClient = ".NET ClientWebSocket clients in the harness process (one receive loop each, 16 source addresses), " +
+            "sharing the 2 cores with the server under test",
+    };
+    var fanout = new ChatFanoutScenario(env);
+    var shootout = new ChatShootoutScenario(env);
+    await using (var ours = await ChatTarget.StartStChatAsync(env, "bench_chat", ct))
+    await using (var node = await ChatTarget.StartNodeAsync(env, ct))
+    {
+        foreach (var size in env.Settings.ChatRoomSizes)
+        {
+            foreach (var target in new[] { ours, node })
+            {
+                result.Fanout.Add(await fanout.RunAsync(target, size, ct));
+                await Task.Delay(2000, ct);
+            }
+        }
+    }
+
+    // Fresh processes for the shootout so the fan-out rooms' history does not weigh on it.
+    foreach (var start in new Func<Task<ChatTarget>>[] { () => ChatTarget.StartStChatAsync(env, "bench_shootout", ct), () => ChatTarget.StartNodeAsync(env, ct) })
+    {
+        await using var target = await start();
+        var (steps, largest, reason) = await shootout.RunAsync(target, ct);
+        result.Shootout.AddRange(steps);
+        result.LargestRoom[target.Name] = largest;
+        result.ShootoutStopReason[target.Name] = reason;
+    }
+
+    return result;
+}
+
+static async Task<List<IdleMemoryResult>> RunMemoryAsync(BenchEnvironment env, CancellationToken ct)
+{
+    var results = new List<IdleMemoryResult>();
+    var scenario = new IdleMemoryScenario(env);
+    foreach (var start in new Func<Task<ChatTarget>>[] { () => ChatTarget.StartStChatAsync(env, "bench_memory", ct), () => ChatTarget.StartNodeAsync(env, ct) })
+    {
+        await using var target = await start();
+        results.AddRange(await scenario.RunAsync(target, ct));
+    }
+
+    return results;
+}
+
+// Soft RLIMIT_NOFILE of this process (the server children inherit it).
+static int OpenFileLimit()
+{
+    var line = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+    var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+    return soft == "unlimited" ? int.MaxValue : int.Parse(soft, System.Globalization.CultureInfo.InvariantCulture);
+}
+
+static string? ArgValue(string[] args, string name)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+}

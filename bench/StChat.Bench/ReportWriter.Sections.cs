@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text;
+
+namespace StChat.Bench;
+
+internal static partial class ReportWriter
+{
+    private static async Task IngestAsync(StringBuilder md, IngestResult i, string images, string imageLink,
+        List<(string, string, bool)> targets, List<string> remains, CancellationToken ct)
+    {
+        var ofCopy = i.ExactlyOnceRate / i.CopyRate;
+        var ofOriginal = i.ExactlyOnceRate / i.OriginalRate;
+        md.AppendLine("## Ingest: feed messages to catalogue rows");
+        md.AppendLine();
+        md.AppendLine($"{i.Messages:N0} feed messages ({i.PayloadBytes / 1e6:N1} MB of protobuf, half `sport_event`, half `execution`) " +
+            "already in the JetStream stream, stored end to end by the real ingest worker (`StChat.Server ingest`, default configuration) on the exactly-once path: " +
+            "pull-consumer fetch, decode, one transaction per batch with `ON CONFLICT DO NOTHING`, ack after commit. " +
+            $"PostgreSQL runs with {i.PostgresSettings}: every commit is durable.");
+        md.AppendLine();
+        md.AppendLine("| Variant | Messages | Seconds | Messages/s | vs exactly-once |");
+        md.AppendLine("|---|---:|---:|---:|---:|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| **StChat ingest, exactly once** (JetStream → PostgreSQL) | {i.Messages:N0} | {N(i.ExactlyOnceSeconds, 1)} | **{N(i.ExactlyOnceRate)}** | 1.00x |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| Physical limit: binary COPY of the decoded rows, no broker | {i.Messages:N0} | {N(i.CopySeconds, 1)} | {N(i.CopyRate)} | {N(i.CopyRate / i.ExactlyOnceRate, 2)}x |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| Original design: core subscription, one INSERT + commit per message | {i.OriginalStored:N0} (time-boxed) | {N(i.OriginalSeconds, 1)} | {N(i.OriginalRate)} | {N(i.OriginalRate / i.ExactlyOnceRate, 3)}x |");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Protobuf decoding alone runs at {N(i.DecodeRate)} messages/s on one core. Prefilling the stream took {N(i.PrefillSeconds, 1)} s. " +
+            $"Rows stored by the worker: {i.ExactlyOnceRows:N0} (no loss, no duplicate).");
+        md.AppendLine();
+        md.AppendLine("Feed → row latency at a steady publish rate: the time from publishing a message to the commit that made its row visible " +
+            "(a statement trigger raises `NOTIFY` with the batch's highest stream sequence; PostgreSQL delivers it only at commit).");
+        md.AppendLine();
+        md.AppendLine("| Target rate | Achieved rate | Samples | p50 | p99 | max |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| {N(i.LatencyTargetRate)}/s | {N(i.LatencyActualRate)}/s | {i.LatencySamples:N0} | {N(i.LatencyP50Ms, 1)} ms | {N(i.LatencyP99Ms, 1)} ms | {N(i.LatencyMaxMs, 1)} ms |");
+        md.AppendLine();
+        var svg = ChartRenderer.BarSvg("Ingest: messages stored per second (higher is better)", "messages/s, durable commits (fsync on)",
+        [
+            new("COPY only (limit)", i.CopyRate, 1, N(i.CopyRate)),
+            new("StChat exactly once", i.ExactlyOnceRate, 0, N(i.ExactlyOnceRate)),
+            new("Original design", i.OriginalRate, 2, N(i.OriginalRate)),
+        ], ["StChat", "physical limit", "original design"]);
+        await ChartAsync(md, svg, images, imageLink, "ingest.png", "Ingest throughput", ct);
+
+        targets.Add(("Ingest ≥ 50% of the COPY-only rate", $"{ofCopy:P0} ({N(i.ExactlyOnceRate)} vs {N(i.CopyRate)} msgs/s)", ofCopy >= 0.5));
+        targets.Add(("Ingest ≥ 20x the original design", $"{N(ofOriginal, 1)}x ({N(i.ExactlyOnceRate)} vs {N(i.OriginalRate)} msgs/s)", ofOriginal >= 20));
+        targets.Add(("Feed→row p99 < 50 ms at 5,000 msgs/s", $"{N(i.LatencyP99Ms, 1)} ms", i.LatencyP99Ms < 50));
+        if (ofCopy < 0.5)
+        {
+            remains.Add($"Ingest reaches {ofCopy:P0} of COPY. COPY streams rows with no per-batch round trips; the worker pays, per batch, a fetch round trip, an " +
+                "`INSERT ... SELECT FROM unnest` with a uniqueness check per row, a durable commit (fsync) and the acks, all in sequence, so the " +
+                "broker round trips and the fsync are not overlapped with the insert work. Next step: fetch batch N+1 while batch N is stored " +
+                "(MaxAckPending already allows it), and larger batches when the backlog is deep.");
+        }
+
+        if (i.LatencyP99Ms >= 50)
+        {
+            remains.Add($"Feed→row p99 is {N(i.LatencyP99Ms, 1)} ms at {N(i.LatencyTargetRate)} msgs/s. A pull request asks for a full batch ({"Ingest:BatchSize"}) and " +
+                "the worker stores only when the batch is full or the fetch expires, so at a low rate a message waits for the batch to fill " +
+                "(p50 ≈ half the fill time: 500 / 5,000 per s = 100 ms). The fix, not landed in this run: size each pull request from the NumPending " +
+                "of the last message received (at least 1, at most BatchSize), so a quiet stream is stored message by message and a busy one in full batches.");
+        }
+    }
+
+    private static async Task ChatAsync(StringBuilder md, ChatResult c, BenchSettings? settings, string images, string imageLink,
+        List<(string, string, bool)> targets, List<string> remains, CancellationToken ct)
+    {
+        md.AppendLine("## Chat fan-out");
+        md.AppendLine();
+        md.AppendLine($"Our server is `StChat.Server chat` with durability on: every message is committed to `chat_log` (group commit, fsync on) " +
+            "before anyone sees it, and joins are stored and broadcast too. The peer is a minimal Node broadcast server on npm `ws` " +
+            $"(`bench/node/ws-broadcast.mjs`) that keeps nothing. Load clients: {c.LoadClient}. Per-client rate limits were raised for the " +
+            "run (`--Chat:MessagesPerSecond=1000`), and `--Chat:SendQueueCapacity=4096` so the join storm of a 5,000-client room does not trip the slow-reader cut-off.");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Steady rate: {settings?.ChatSenders ?? 4} members send {settings?.ChatSendRate ?? 20} messages/s in total for " +
+            $"{settings?.ChatDuration.TotalSeconds ?? 0:N0} s; every member receives every message. Latency is send → receive at each member.");
+        md.AppendLine();
+        md.AppendLine("| Room size | Server | Deliveries | Deliveries/s | p50 | p95 | p99 | Server CPU | Room built in |");
+        md.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var f in c.Fanout)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {f.Clients:N0} | {f.Server} | {f.Deliveries:N0} / {f.Expected:N0} | {N(f.DeliveriesPerSecond)} | {N(f.P50Ms, 1)} ms | {N(f.P95Ms, 1)} ms | {N(f.P99Ms, 1)} ms | {N(f.ServerCpuPercent)}% | {N(f.JoinSeconds, 1)} s |");
+        }
+
+        md.AppendLine();
+        var bars = new List<ChartRenderer.Bar>();
+        foreach (var f in c.Fanout)
+        {
+            bars.Add(new($"{f.Clients:N0} clients, {(f.Server.StartsWith("StChat", StringComparison.Ordinal) ? "StChat" : "Node ws")}", f.P99Ms,
+                f.Server.StartsWith("StChat", StringComparison.Ordinal) ? 0 : 1, $"{N(f.P99Ms, 1)} ms"));
+        }
+
+        await ChartAsync(md, ChartRenderer.BarSvg("Chat fan-out: p99 send → receive latency (lower is better)", "milliseconds", bars,
+            ["StChat (durable)", "Node ws (no persistence)"]), images, imageLink, "chat-fanout.png", "Chat fan-out latency", ct);
+
+        md.AppendLine("### Largest room under 500 ms p95 (websocket-shootout broadcast method)");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"One room grows in steps of {settings?.ShootoutStep ?? 0:N0} clients; at each size 4 members broadcast at the same moment, " +
+            $"{settings?.ShootoutRounds ?? 0} rounds; a broadcast's round trip ends when the last member has received it.");
+        md.AppendLine();
+        md.AppendLine("| Server | Clients | Broadcasts | p50 | p95 | max |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var s in c.Shootout)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Server} | {s.Clients:N0} | {s.Samples}{(s.TimedOut > 0 ? $" ({s.TimedOut} timed out)" : "")} | {N(s.P50Ms, 1)} ms | {N(s.P95Ms, 1)} ms | {N(s.MaxMs, 1)} ms |");
+        }
+
+        md.AppendLine();
+        foreach (var (server, largest) in c.LargestRoom)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {server}: largest room under target **{largest:N0}** clients; stopped because: {c.ShootoutStopReason[server]}.");
+        }
+
+        md.AppendLine();
+        var lines = c.Shootout.GroupBy(s => s.Server).Select((g, index) => new ChartRenderer.Line(
+            g.Key.StartsWith("StChat", StringComparison.Ordinal) ? "StChat (durable)" : "Node ws (no persistence)",
+            g.Key.StartsWith("StChat", StringComparison.Ordinal) ? 0 : 1, g.Select(s => ((double)s.Clients, s.P95Ms)).ToList())).ToList();
+        await ChartAsync(md, ChartRenderer.LineSvg("Broadcast round trip p95 by room size", "clients in the room", "p95 ms", lines, 500),
+            images, imageLink, "chat-shootout.png", "Shootout p95 by room size", ct);
+
+        var ours = c.LargestRoom.FirstOrDefault(p => p.Key.StartsWith("StChat", StringComparison.Ordinal)).Value;
+        var node = c.LargestRoom.FirstOrDefault(p => !p.Key.StartsWith("StChat", StringComparison.Ordinal)).Value;
+        var met = node > 0 ? ours >= 2 * node : ours > 0;
+        var nodeCapped = c.ShootoutStopReason.FirstOrDefault(p => !p.Key.StartsWith("StChat", StringComparison.Ordinal)).Value?
+            .StartsWith("reached the size limit", StringComparison.Ordinal) == true;
+        targets.Add(("≥ 2x the clients the Node `ws` peer serves (p95 < 500 ms, 4 senders)",
+            $"{ours:N0} vs {node:N0} clients" + (nodeCapped ? " (the peer was still under 500 ms at the size cap, so its true limit is higher)" : ""), met));
+        if (!met)
+        {
+            remains.Add($"Largest room: {ours:N0} clients against the Node peer's {node:N0}. Our server stores every message before delivery " +
+                "and stores and broadcasts every join, so growing a room of n costs O(n²) join frames; the peer does neither. The load generator " +
+                "shares the 2 cores with the server, which caps both servers well below what they would serve alone.");
+        }
+    }
+
+    private static async Task MemoryAsync(StringBuilder md, List<IdleMemoryResult> memory, string images, string imageLink,
+        List<(string, string, bool)> targets, List<string> remains, CancellationToken ct)
+    {
+        md.AppendLine("## Memory per idle connection");
+        md.AppendLine();
+        md.AppendLine("Resident set size (VmRSS) of the server process with N idle WebSocket clients (rooms of 100, joined and settled) minus its RSS " +
+            "before the first connection, divided by N. Clients connect from 127.0.0.2-127.0.0.17 so ephemeral ports do not run out.");
+        md.AppendLine();
+        md.AppendLine("| Server | Idle connections | RSS before | RSS with clients | Per connection |");
+        md.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var m in memory)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {m.Server} | {m.Connections:N0} | {m.BaselineRssBytes / 1048576.0:N0} MiB | {m.RssBytes / 1048576.0:N0} MiB | **{m.BytesPerConnection / 1024:N1} KiB** |");
+        }
+
+        md.AppendLine();
+        var bars = memory.Select(m => new ChartRenderer.Bar($"{m.Connections:N0} idle, {(m.Server.StartsWith("StChat", StringComparison.Ordinal) ? "StChat" : "Node ws")}",
+            m.BytesPerConnection / 1024, m.Server.StartsWith("StChat", StringComparison.Ordinal) ? 0 : 1, $"{m.BytesPerConnection / 1024:N1} KiB")).ToList();
+        await ChartAsync(md, ChartRenderer.BarSvg("Resident memory per idle connection (lower is better)", "KiB per connection", bars,
+            ["StChat", "Node ws"]), images, imageLink, "memory.png", "Memory per idle connection", ct);
+        foreach (var m in memory.Where(m => m.Server.StartsWith("StChat", StringComparison.Ordinal)))
+        {
+            var ok = m.BytesPerConnection <= 16 * 1024;
+            targets.Add(($"≤ 16 KB per idle connection at {m.Connections:N0}", $"{m.BytesPerConnection / 1024:N1} KiB", ok));
+            if (!ok)
+            {
+                remains.Add($"{m.BytesPerConnection / 1024:N1} KiB per idle connection at {m.Connections:N0}: each connection holds a Kestrel " +
+                    "connection with its pipes, the WebSocket, a receive buffer rented for MaxMessageBytes + 1 KiB (an 8 KiB pool array), a bounded send channel " +
+                    "and two pending loops; RSS also keeps GC heap grown during the join storm. Not profiled in this run; the first candidates are renting the " +
+                    "receive buffer only while a frame is being read and sizing Kestrel's per-connection buffers down.");
+            }
+        }
+    }
+
+    private static async Task NatsAsync(StringBuilder md, List<NatsThroughputResult> nats, string images, string imageLink,
+        List<(string, string, bool)> targets, List<string> remains, CancellationToken ct)
+    {
+        md.AppendLine("## NATS client");
+        md.AppendLine();
+        md.AppendLine("The same loops in both clients against the same nats-server: `pub` publishes N messages then flushes (PING/PONG); `pubsub` publishes " +
+            "N messages on one connection and counts them on a subscription on another, until the last arrives. Our client is `StChat.Nats`; " +
+            "the peer is npm `nats` on Node (`bench/node/nats-bench.mjs`).");
+        md.AppendLine();
+        md.AppendLine("| Mode | Payload | StChat.Nats msgs/s | npm nats msgs/s | Ratio |");
+        md.AppendLine("|---|---:|---:|---:|---:|");
+        var bars = new List<ChartRenderer.Bar>();
+        foreach (var group in nats.GroupBy(n => (n.Mode, n.Size)))
+        {
+            var ours = group.First(n => n.Client == Ours);
+            var peer = group.First(n => n.Client != Ours);
+            var ratio = ours.Rate / peer.Rate;
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {group.Key.Mode} | {group.Key.Size} B | {N(ours.Rate)} | {N(peer.Rate)} | {N(ratio, 2)}x |");
+            bars.Add(new($"{group.Key.Mode} {group.Key.Size} B, StChat.Nats", ours.Rate, 0, N(ours.Rate)));
+            bars.Add(new($"{group.Key.Mode} {group.Key.Size} B, npm nats", peer.Rate, 1, N(peer.Rate)));
+            targets.Add(($"NATS client ≥ 1.5x npm `nats` ({group.Key.Mode}, {group.Key.Size} B)", $"{N(ratio, 2)}x", ratio >= 1.5));
+            if (ratio < 1.5)
+            {
+                remains.Add(string.Create(CultureInfo.InvariantCulture, $"NATS {group.Key.Mode} {group.Key.Size} B: {N(ratio, 2)}x npm `nats`."));
+            }
+        }
+
+        md.AppendLine();
+        await ChartAsync(md, ChartRenderer.BarSvg("NATS client throughput (higher is better)", "messages/s", bars, ["StChat.Nats (.NET)", "npm nats (Node)"]),
+            images, imageLink, "nats.png", "NATS client throughput", ct);
+    }
+}
