@@ -14,16 +14,22 @@ public sealed record IngestOptions
     /// <summary>Durable pull consumer the worker reads through; its position survives restarts.</summary>
     public string Consumer { get; init; } = "stchat-ingest";
 
-    /// <summary>Messages fetched, stored in one transaction and acknowledged together.</summary>
+    /// <summary>
+    /// Most messages fetched, stored in one transaction and acknowledged together; a batch holds what the broker has
+    /// at the moment of the fetch, so it is full only while a backlog lasts.
+    /// </summary>
     public int BatchSize { get; init; } = 500;
 
-    /// <summary>How long one fetch waits for a full batch before returning what it has.</summary>
+    /// <summary>How long a fetch into an idle stream waits for the first message before asking again.</summary>
     public TimeSpan FetchExpires { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long the broker waits for an acknowledgement before redelivering.</summary>
     public TimeSpan AckWait { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Unacknowledged messages the broker allows the consumer; at least one batch.</summary>
+    /// <summary>
+    /// Unacknowledged messages the broker allows the consumer; at least one batch, and two for the worker to fetch a
+    /// batch while the previous one is stored.
+    /// </summary>
     public int MaxAckPending { get; init; } = 5000;
 
     /// <summary>Window in which the stream drops a second publish with the same Nats-Msg-Id.</summary>

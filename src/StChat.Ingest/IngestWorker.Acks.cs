@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using StChat.Nats;
-using StChat.Nats.JetStream;
 
 namespace StChat.Ingest;
 
@@ -9,13 +9,13 @@ internal sealed partial class IngestWorker
     // After the commit: +ACK every stored message, +TERM every reject (it will never decode, so the broker should
     // stop offering it). A lost ack costs a redelivery that the catalogue key absorbs, so no ack needs the server's
     // confirmation (DoubleAck would be a round trip per message); one flush per batch is enough.
-    private async Task AcknowledgeAsync(List<NatsJSMsg>? unusable)
+    private async Task AcknowledgeAsync(IngestBatch batch)
     {
         HashSet<ulong>? rejected = null;
-        if (_batch.Rejects.Count > 0)
+        if (batch.Rows.Rejects.Count > 0)
         {
             rejected = [];
-            foreach (var reject in _batch.Rejects)
+            foreach (var reject in batch.Rows.Rejects)
             {
                 rejected.Add(reject.StreamSeq);
             }
@@ -23,7 +23,7 @@ internal sealed partial class IngestWorker
 
         try
         {
-            foreach (var msg in _messages)
+            foreach (var msg in batch.Messages)
             {
                 if (msg.Metadata is not { } metadata)
                 {
@@ -40,7 +40,7 @@ internal sealed partial class IngestWorker
                 }
             }
 
-            if (unusable is not null)
+            if (batch.Unusable is { } unusable)
             {
                 logger.LogError(
                     "{Count} message(s) on {Subject} carry no JetStream metadata (reply subject {ReplyTo}) and cannot be " +
@@ -58,25 +58,29 @@ internal sealed partial class IngestWorker
         {
             logger.LogWarning(
                 "Acknowledging a stored batch of {Count} failed ({Error}); the broker will redeliver it and the " +
-                "catalogue will ignore the repeats", _messages.Count, e.Message);
+                "catalogue will ignore the repeats", batch.Messages.Count, e.Message);
         }
     }
 
-    // Shutdown or abandonment: -NAK makes the batch available again at once instead of after AckWait.
-    private async Task GiveBackAsync(string reason)
+    // Shutdown or abandonment: -NAK makes the batch available again at once instead of after AckWait. The batch is
+    // emptied, so a batch is given back once however the shutdown reaches it.
+    private async Task GiveBackAsync(IngestBatch batch, string reason)
     {
-        if (_messages.Count == 0)
+        if (batch.Messages.Count == 0)
         {
             return;
         }
 
-        logger.LogInformation("Returning {Count} unstored message(s) to the broker: {Reason}", _messages.Count, reason);
+        var count = batch.Messages.Count;
+        logger.LogInformation("Returning {Count} unstored message(s) to the broker: {Reason}", count, reason);
         try
         {
-            foreach (var msg in _messages)
+            foreach (var msg in batch.Messages)
             {
                 await msg.NakAsync();
             }
+
+            batch.Clear();
 
             using var timeout = new CancellationTokenSource(AckFlushTimeout);
             await connection.FlushAsync(timeout.Token);
@@ -85,16 +89,17 @@ internal sealed partial class IngestWorker
         {
             logger.LogWarning(
                 "Returning {Count} message(s) failed ({Error}); the broker redelivers them after AckWait ({AckWait})",
-                _messages.Count, e.Message, _options.AckWait);
+                count, e.Message, _options.AckWait);
         }
     }
 
     // +WPI resets the AckWait timer of each message so the broker does not redeliver a batch we are still storing.
-    private async Task SignalInProgressAsync()
+    private async Task SignalInProgressAsync(IngestBatch batch)
     {
         try
         {
-            foreach (var msg in _messages)
+            batch.ReservedSince = Stopwatch.GetTimestamp();
+            foreach (var msg in batch.Messages)
             {
                 await msg.AckProgressAsync();
             }

@@ -10,7 +10,7 @@ internal sealed partial class IngestWorker
 
     // An outage (transient) is a Warning: it heals by itself. Anything else is an Error that says what to change,
     // since only an operator can fix it; the worker keeps retrying so that the fix is picked up without a restart.
-    private void LogStoreFailure(NpgsqlException e, RepeatedFailureGate failures, int attempt, TimeSpan delay)
+    private void LogStoreFailure(NpgsqlException e, int count, RepeatedFailureGate failures, int attempt, TimeSpan delay)
     {
         var sqlState = (e as PostgresException)?.SqlState;
         if (!failures.ShouldReport(sqlState + e.Message, out var suppressed))
@@ -26,7 +26,7 @@ internal sealed partial class IngestWorker
             logger.LogWarning(
                 "Storing a batch of {Count} message(s) failed (attempt {Attempt}): {Error}; nothing of it is acknowledged, " +
                 "retrying in {Delay:0.0} s{Repeats}",
-                _messages.Count, attempt, e.Message, delay.TotalSeconds, repeats);
+                count, attempt, e.Message, delay.TotalSeconds, repeats);
             return;
         }
 
@@ -38,6 +38,6 @@ internal sealed partial class IngestWorker
             "Storing a batch of {Count} message(s) failed (attempt {Attempt}, SQLSTATE {SqlState}): {Error}; nothing of it " +
             "is acknowledged and the stream waits behind it. To fix: {Remedy}. Retrying with backoff up to " +
             "{MaxDelay:0.0} s until it succeeds{Repeats}",
-            _messages.Count, attempt, sqlState ?? "none", e.Message, remedy, _options.RetryMaxDelay.TotalSeconds, repeats);
+            count, attempt, sqlState ?? "none", e.Message, remedy, _options.RetryMaxDelay.TotalSeconds, repeats);
     }
 }

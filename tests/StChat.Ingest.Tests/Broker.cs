@@ -19,6 +19,12 @@ internal static class Broker
             $"the worker creates stream {stream} and consumer {consumer}");
     }
 
+    public static async Task<long> AckPendingAsync(string url, string stream, string consumer)
+    {
+        await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "test-probe" });
+        return (long)(await new NatsJSContext(connection).GetConsumerAsync(stream, consumer)).NumAckPending;
+    }
+
     public static async Task WaitUntilAllAcknowledgedAsync(string url, string stream, string consumer)
     {
         await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "test-probe" });

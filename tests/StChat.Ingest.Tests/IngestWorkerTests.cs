@@ -256,6 +256,51 @@ public sealed class IngestWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stopping_gives_back_the_batch_being_stored_and_the_one_fetched_behind_it()
+    {
+        const int n = 500;
+        var settings = new Dictionary<string, string?> { ["Ingest:BatchSize"] = "100" };
+        await Storage.Migrator.MigrateAsync(Postgres);
+        await using var db = NpgsqlDataSource.Create(Postgres);
+        await using (var first = IngestHost.Create(Postgres, Nats.Url, _stream, settings))
+        {
+            await first.StartAsync();
+            await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+        }
+
+        await using (var away = db.CreateCommand("ALTER TABLE execution RENAME TO execution_away"))
+        {
+            await away.ExecuteNonQueryAsync();
+        }
+
+        await TestPublisher.PublishAsync(Nats.Url, 0, n);
+        await using (var failing = IngestHost.Create(Postgres, Nats.Url, _stream, settings))
+        {
+            await failing.StartAsync();
+            await Eventually.Until(
+                async () => await Broker.AckPendingAsync(Nats.Url, _stream, Consumer) == 200, Patience,
+                "a batch is held behind the one that cannot be stored");
+            await failing.StopAsync();
+            var returned = failing.Logs.Lines.Where(l => l.Contains("Returning 100 unstored", StringComparison.Ordinal)).ToList();
+            Assert.True(returned.Count == 2, failing.Logs.ToString());
+            Assert.Contains(returned, l => l.Contains("PostgreSQL is unavailable", StringComparison.Ordinal));
+            Assert.Contains(returned, l => l.Contains("the batch fetched behind was stored", StringComparison.Ordinal));
+        }
+
+        await using (var back = db.CreateCommand("ALTER TABLE execution_away RENAME TO execution"))
+        {
+            await back.ExecuteNonQueryAsync();
+        }
+
+        await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream, settings);
+        await worker.StartAsync();
+        var catalogue = new Catalogue(Postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, "the returned messages are stored");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
+    }
+
+    [Fact]
     public async Task A_batch_written_twice_is_stored_once()
     {
         await Storage.Migrator.MigrateAsync(Postgres);
