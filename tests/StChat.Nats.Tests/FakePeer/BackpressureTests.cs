@@ -18,9 +18,7 @@ public sealed class BackpressureTests
             WriterBufferSize = writerBufferSize,
             RequestTimeout = TimeSpan.FromMilliseconds(500),
         });
-        var handshake = server.AcceptAndHandshakeAsync();
-        await nats.ConnectAsync();
-        var (client, _) = await handshake;
+        var client = await server.ConnectAsync(nats);
 
         // The fake no longer reads: once the kernel's socket buffers are full, commands pile up in the client until
         // the high-water mark, and then a publish stays waiting. A publish that waits only while the flush loop

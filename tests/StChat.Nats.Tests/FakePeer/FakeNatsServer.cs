@@ -39,6 +39,15 @@ internal sealed class FakeNatsServer : IAsyncDisposable
         return (client, connect);
     }
 
+    // Runs the client's ConnectAsync against this server; returns the server side once the handshake is done.
+    public async Task<FakeClient> ConnectAsync(NatsConnection nats, string info = DefaultInfo)
+    {
+        var handshake = AcceptAndHandshakeAsync(info);
+        await nats.ConnectAsync();
+        var (client, _) = await handshake;
+        return client;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _listener.Stop();

@@ -96,9 +96,7 @@ public sealed class HostileServerTests
     {
         await using var server = new FakeNatsServer();
         await using var nats = new NatsConnection(Opts(server));
-        var handshake = server.AcceptAndHandshakeAsync();
-        await nats.ConnectAsync();
-        var (client, _) = await handshake;
+        var client = await server.ConnectAsync(nats);
         await client.SendAsync("PING\r\n");
         Assert.Equal("PONG", await client.ReadLineAsync());
     }
@@ -108,9 +106,7 @@ public sealed class HostileServerTests
     {
         await using var server = new FakeNatsServer();
         await using var nats = new NatsConnection(Opts(server));
-        var handshake = server.AcceptAndHandshakeAsync();
-        await nats.ConnectAsync();
-        var (client, _) = await handshake;
+        var client = await server.ConnectAsync(nats);
         var disconnected = Capture(h => nats.ConnectionDisconnected += h);
         var reopened = Capture(h => nats.ConnectionOpened += h);
 
@@ -168,9 +164,7 @@ public sealed class HostileServerTests
     {
         await using var server = new FakeNatsServer();
         await using var nats = new NatsConnection(Opts(server));
-        var handshake = server.AcceptAndHandshakeAsync();
-        await nats.ConnectAsync();
-        var (client, _) = await handshake;
+        var client = await server.ConnectAsync(nats);
         var disconnected = Capture(h => nats.ConnectionDisconnected += h);
 
         await client.SendAsync("-ERR 'Maximum Connections Exceeded'\r\n");
@@ -182,9 +176,7 @@ public sealed class HostileServerTests
     {
         await using var server = new FakeNatsServer();
         await using var nats = new NatsConnection(Opts(server) with { PingInterval = TimeSpan.FromMilliseconds(100), MaxPingOut = 2 });
-        var handshake = server.AcceptAndHandshakeAsync();
-        await nats.ConnectAsync();
-        var (client, _) = await handshake;
+        var client = await server.ConnectAsync(nats);
         var disconnected = Capture(h => nats.ConnectionDisconnected += h);
 
         // The fake reads the keepalive PINGs but never answers them.
@@ -197,9 +189,7 @@ public sealed class HostileServerTests
     {
         await using var server = new FakeNatsServer();
         await using var nats = new NatsConnection(Opts(server) with { PingInterval = TimeSpan.FromMilliseconds(50), MaxPingOut = 2 });
-        var handshake = server.AcceptAndHandshakeAsync();
-        await nats.ConnectAsync();
-        var (client, _) = await handshake;
+        var client = await server.ConnectAsync(nats);
         var disconnected = Capture(h => nats.ConnectionDisconnected += h);
 
         for (var i = 0; i < 6; i++)
@@ -217,9 +207,7 @@ public sealed class HostileServerTests
     {
         await using var server = new FakeNatsServer();
         await using var nats = new NatsConnection(Opts(server));
-        var handshake = server.AcceptAndHandshakeAsync(FakeNatsServer.DefaultInfo.Replace("1048576", "16", StringComparison.Ordinal));
-        await nats.ConnectAsync();
-        var (client, _) = await handshake;
+        var client = await server.ConnectAsync(nats, FakeNatsServer.DefaultInfo.Replace("1048576", "16", StringComparison.Ordinal));
 
         var error = await Assert.ThrowsAsync<NatsPayloadTooLargeException>(async () => await nats.PublishAsync("foo", new byte[17]));
         Assert.Contains("17", error.Message, StringComparison.Ordinal);
