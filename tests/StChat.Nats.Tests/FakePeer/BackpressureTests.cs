@@ -22,15 +22,18 @@ public sealed class BackpressureTests
 
         // The fake no longer reads: once the kernel's socket buffers are full, commands pile up in the client until
         // the high-water mark, and then a publish stays waiting. A publish that waits only while the flush loop
-        // catches up completes on its own; that is not yet the stuck state this test is after.
+        // catches up completes on its own; that is not yet the stuck state this test is after. (The kernel may still
+        // take a late batch after that, so the bound is checked after every publish rather than once at the end.)
         var payload = new byte[PayloadSize];
         long published = 0;
+        long mostPending = 0;
         ValueTask blocked = default;
         var sawBlocked = false;
         while (!sawBlocked && published < 512L * 1024 * 1024)
         {
             var publish = nats.PublishAsync("backpressure", payload);
             published += PayloadSize;
+            mostPending = Math.Max(mostPending, nats.PendingBytes);
             if (!publish.IsCompleted)
             {
                 var task = publish.AsTask();
@@ -44,10 +47,8 @@ public sealed class BackpressureTests
 
         Assert.True(sawBlocked, $"PublishAsync never stayed waiting after {published} bytes to a peer that reads nothing.");
 
-        // What waits in the client is bounded by the high-water mark plus the one command that crossed it. (A batch
-        // the kernel accepted meanwhile may bring it down, but not below the half-mark where waiters are released.)
-        Assert.InRange(nats.PendingBytes, writerBufferSize / 2, writerBufferSize + PayloadSize + 64);
-        Assert.False(blocked.IsCompleted);
+        // Whatever waited in the client is bounded by the high-water mark plus the one command that crossed it.
+        Assert.InRange(mostPending, writerBufferSize, writerBufferSize + PayloadSize + 64);
 
         using var stop = new CancellationTokenSource();
         var discard = client.DiscardInputAsync(stop.Token);
