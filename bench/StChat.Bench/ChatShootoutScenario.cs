@@ -30,12 +30,19 @@ internal sealed class ChatShootoutScenario(BenchEnvironment env)
 
             await load.AddAsync(size - load.Clients.Count, i => target.RoomUri(room, i), ct);
             await load.SettleAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), ct);
+
+            // One round first, not measured: the new members' first deliveries (buffers, a cold path) are not the
+            // steady state the step is about.
+            await RoundAsync(target, load, samples: null, ct);
             var step = await MeasureAsync(target, load, ct);
             steps.Add(step);
             BenchEnvironment.Log($"shootout: {target.Name}: {size} clients p95 {step.P95Ms:N0} ms ({step.TimedOut} timed out)");
-            if (step.P95Ms >= Target.TotalMilliseconds || step.TimedOut > 0)
+
+            // A timed-out broadcast is a sample of at least RoundTimeout, so it fails the step only when enough of
+            // them push the p95 over the target.
+            if (!(step.P95Ms < Target.TotalMilliseconds))
             {
-                reason = $"p95 {step.P95Ms:N0} ms at {size:N0} clients";
+                reason = $"p95 {step.P95Ms:N0} ms at {size:N0} clients" + (step.TimedOut > 0 ? $" ({step.TimedOut} broadcasts timed out)" : "");
                 break;
             }
 
@@ -48,37 +55,15 @@ internal sealed class ChatShootoutScenario(BenchEnvironment env)
     private async Task<ShootoutStep> MeasureAsync(ChatTarget target, LoadClients load, CancellationToken ct)
     {
         var settings = env.Settings;
-        var clients = load.Clients.Count;
+        var planned = settings.ShootoutRounds * settings.ChatSenders;
         var samples = new List<double>();
         var timedOut = 0;
         for (var round = 0; round < settings.ShootoutRounds; round++)
         {
-            var broadcasts = new List<(long Sent, Broadcast Broadcast)>();
-            var sends = new List<Task>();
-            for (var s = 0; s < settings.ChatSenders; s++)
-            {
-                var sent = Stopwatch.GetTimestamp() + s;
-                broadcasts.Add((sent, load.Sink.Track(sent, clients)));
-                sends.Add(load.Clients[s * (clients / settings.ChatSenders)].SendAsync(DeliverySink.Message(target.StChat, sent), ct).AsTask());
-            }
+            timedOut += await RoundAsync(target, load, samples, ct);
 
-            await Task.WhenAll(sends);
-            foreach (var (sent, broadcast) in broadcasts)
-            {
-                try
-                {
-                    await broadcast.Done.WaitAsync(RoundTimeout, ct);
-                    samples.Add(broadcast.RoundTrip.TotalMilliseconds);
-                }
-                catch (TimeoutException)
-                {
-                    timedOut++;
-                }
-
-                load.Sink.Untrack(sent);
-            }
-
-            if (timedOut > 0)
+            // Past 5 % of the planned broadcasts, the p95 is a timed-out one whatever the rest do.
+            if (timedOut * 20 > planned)
             {
                 break;
             }
@@ -86,6 +71,42 @@ internal sealed class ChatShootoutScenario(BenchEnvironment env)
 
         samples.Sort();
         double Percentile(double q) => samples.Count == 0 ? double.NaN : samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
-        return new ShootoutStep(target.Name, clients, samples.Count, timedOut, Percentile(0.5), Percentile(0.95), samples.Count == 0 ? double.NaN : samples[^1]);
+        return new ShootoutStep(target.Name, load.Clients.Count, samples.Count, timedOut, Percentile(0.5), Percentile(0.95), samples.Count == 0 ? double.NaN : samples[^1]);
+    }
+
+    // ChatSenders members broadcast at the same moment; each round trip (RoundTimeout for one that does not complete)
+    // goes to `samples`. Returns how many timed out.
+    private async Task<int> RoundAsync(ChatTarget target, LoadClients load, List<double>? samples, CancellationToken ct)
+    {
+        var senders = env.Settings.ChatSenders;
+        var clients = load.Clients.Count;
+        var broadcasts = new List<(long Sent, Broadcast Broadcast)>();
+        var sends = new List<Task>();
+        for (var s = 0; s < senders; s++)
+        {
+            var sent = Stopwatch.GetTimestamp() + s;
+            broadcasts.Add((sent, load.Sink.Track(sent, clients)));
+            sends.Add(load.Clients[s * (clients / senders)].SendAsync(DeliverySink.Message(target.StChat, sent), ct).AsTask());
+        }
+
+        await Task.WhenAll(sends);
+        var timedOut = 0;
+        foreach (var (sent, broadcast) in broadcasts)
+        {
+            try
+            {
+                await broadcast.Done.WaitAsync(RoundTimeout, ct);
+                samples?.Add(broadcast.RoundTrip.TotalMilliseconds);
+            }
+            catch (TimeoutException)
+            {
+                timedOut++;
+                samples?.Add(Math.Max(RoundTimeout.TotalMilliseconds, Stopwatch.GetElapsedTime(sent).TotalMilliseconds));
+            }
+
+            load.Sink.Untrack(sent);
+        }
+
+        return timedOut;
     }
 }

@@ -19,7 +19,7 @@ internal sealed class ChatTarget(string name, bool stchat, int port, ChildProces
     {
         var port = global::StChat.Testing.TestPorts.GetFreeTcpPort();
         var connectionString = await env.Postgres.CreateDatabaseAsync(database, ct);
-        var process = await env.StartServerAsync("chat", "Chat is listening on", new Dictionary<string, string>
+        var process = await env.StartServerAsync("chat", "chat is listening on", new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = connectionString,
         },

@@ -3,17 +3,27 @@ using System.Diagnostics;
 namespace StChat.Bench;
 
 // Resident memory of the server process per idle connection: RSS with N idle clients (rooms of 100, joined and
-// settled) minus RSS before the first connection, divided by N.
+// settled) minus RSS after a warm-up of 200 connections that have closed again, divided by N.
 internal sealed class IdleMemoryScenario(BenchEnvironment env)
 {
     private const int RoomSize = 100;
+    private const int WarmUpConnections = 2 * RoomSize;
 
     public async Task<List<IdleMemoryResult>> RunAsync(ChatTarget target, CancellationToken ct)
     {
         var results = new List<IdleMemoryResult>();
         var sink = new DeliverySink();
+
+        // Two rooms join and leave first, so the baseline already holds what the first connections cost once (code
+        // compiled on first use, thread pool growth, database connections) and the figure is per connection only.
+        using (var warmUp = new LoadClients(new DeliverySink(), bufferSize: 1024))
+        {
+            await warmUp.AddAsync(WarmUpConnections, i => target.RoomUri($"warmup{i / RoomSize}", i), ct);
+            await warmUp.SettleAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), ct);
+        }
+
         using var load = new LoadClients(sink, bufferSize: 1024);
-        await Task.Delay(2000, ct);
+        await Task.Delay(3000, ct);
         var baseline = target.Process.ResidentBytes();
         var started = Stopwatch.GetTimestamp();
         foreach (var count in env.Settings.IdleConnections)

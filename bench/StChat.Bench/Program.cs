@@ -3,7 +3,8 @@ using System.Text.Json;
 using StChat.Bench;
 using StChat.Testing;
 
-// Usage: StChat.Bench [--quick] [--only ingest,chat,memory,nats] [--repo DIR]   run and write the report
+// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,nats] [--repo DIR]   run and write the report
+//        (chat is the fan-out and the shootout; shootout alone skips the fan-out)
 //        StChat.Bench report <results.json> [--repo DIR]                      render the report again from results
 var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
 var repo = ArgValue(args, "--repo") ?? Directory.GetCurrentDirectory();
@@ -45,9 +46,9 @@ await using (var postgres = await BenchPostgres.StartAsync(ct))
         await RunAsync("ingest", async () => results.Ingest = await new IngestScenario(env).RunAsync(ct));
     }
 
-    if (only.Contains("chat"))
+    if (only.Contains("chat") || only.Contains("shootout"))
     {
-        await RunAsync("chat", async () => results.Chat = await RunChatAsync(env, ct));
+        await RunAsync("chat", async () => results.Chat = await RunChatAsync(env, fanout: only.Contains("chat"), ct));
     }
 
     if (only.Contains("memory"))
@@ -83,23 +84,24 @@ async Task RunAsync(string name, Func<Task> scenario)
     }
 }
 
-static async Task<ChatResult> RunChatAsync(BenchEnvironment env, CancellationToken ct)
+static async Task<ChatResult> RunChatAsync(BenchEnvironment env, bool fanout, CancellationToken ct)
 {
     var result = new ChatResult
     {
         LoadClient = ".NET ClientWebSocket clients in the harness process (one receive loop each, 16 source addresses), " +
             "sharing the 2 cores with the server under test",
     };
-    var fanout = new ChatFanoutScenario(env);
     var shootout = new ChatShootoutScenario(env);
-    await using (var ours = await ChatTarget.StartStChatAsync(env, "bench_chat", ct))
-    await using (var node = await ChatTarget.StartNodeAsync(env, ct))
+    if (fanout)
     {
+        var scenario = new ChatFanoutScenario(env);
+        await using var ours = await ChatTarget.StartStChatAsync(env, "bench_chat", ct);
+        await using var node = await ChatTarget.StartNodeAsync(env, ct);
         foreach (var size in env.Settings.ChatRoomSizes)
         {
             foreach (var target in new[] { ours, node })
             {
-                result.Fanout.Add(await fanout.RunAsync(target, size, ct));
+                result.Fanout.Add(await scenario.RunAsync(target, size, ct));
                 await Task.Delay(2000, ct);
             }
         }

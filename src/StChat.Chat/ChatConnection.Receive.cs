@@ -22,47 +22,64 @@ internal sealed partial class ChatConnection
 
     private async Task ReceiveLoopAsync()
     {
+        while (!_closeRequested.IsCancellationRequested)
+        {
+            // A zero-byte read waits for the next frame's header without a buffer: an idle connection holds none, and
+            // one is rented from the pool only while a frame is read and handled.
+            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, _receiveAbort.Token);
+            if (!await ReadAndHandleFrameAsync(result))
+            {
+                return;
+            }
+        }
+
+        await DrainUntilCloseAsync();
+    }
+
+    // Reads the rest of the frame whose start is `result`, then handles it; false when the peer has closed.
+    private async Task<bool> ReadAndHandleFrameAsync(ValueWebSocketReceiveResult result)
+    {
         var limit = _options.MaxMessageBytes + EnvelopeBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(limit);
         try
         {
-            while (!_closeRequested.IsCancellationRequested)
+            var count = 0;
+            while (true)
             {
-                var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    // Checked before reading on: a client cannot make us buffer more than the limit.
-                    if (count == limit)
-                    {
-                        RequestClose(WebSocketCloseStatus.MessageTooBig, $"frame larger than {limit} bytes");
-                        break;
-                    }
-
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count, limit - count), _receiveAbort.Token);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        RequestClose(WebSocketCloseStatus.NormalClosure, "");
-                        return;
-                    }
-
-                    if (result.MessageType == WebSocketMessageType.Binary)
-                    {
-                        RequestClose(WebSocketCloseStatus.InvalidMessageType, "binary frames are not supported; send JSON text");
-                        break;
-                    }
-
-                    count += result.Count;
+                    RequestClose(WebSocketCloseStatus.NormalClosure, "");
+                    return false;
                 }
-                while (!result.EndOfMessage);
 
-                if (!_closeRequested.IsCancellationRequested)
+                if (result.MessageType == WebSocketMessageType.Binary)
                 {
-                    await HandleFrameAsync(buffer.AsMemory(0, count));
+                    RequestClose(WebSocketCloseStatus.InvalidMessageType, "binary frames are not supported; send JSON text");
+                    return true;
                 }
+
+                count += result.Count;
+                if (result.EndOfMessage)
+                {
+                    break;
+                }
+
+                // Checked before reading on: a client cannot make us buffer more than the limit.
+                if (count == limit)
+                {
+                    RequestClose(WebSocketCloseStatus.MessageTooBig, $"frame larger than {limit} bytes");
+                    return true;
+                }
+
+                result = await _socket.ReceiveAsync(buffer.AsMemory(count, limit - count), _receiveAbort.Token);
             }
 
-            await DrainUntilCloseAsync(buffer);
+            if (!_closeRequested.IsCancellationRequested)
+            {
+                await HandleFrameAsync(buffer.AsMemory(0, count));
+            }
+
+            return true;
         }
         finally
         {
@@ -71,15 +88,23 @@ internal sealed partial class ChatConnection
     }
 
     // After our close frame, data still in flight is discarded until the peer's close frame (or the handshake timeout).
-    private async Task DrainUntilCloseAsync(byte[] buffer)
+    private async Task DrainUntilCloseAsync()
     {
-        while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+        var buffer = ArrayPool<byte>.Shared.Rent(EnvelopeBytes);
+        try
         {
-            var result = await _socket.ReceiveAsync(buffer.AsMemory(), _receiveAbort.Token);
-            if (result.MessageType == WebSocketMessageType.Close)
+            while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
             {
-                return;
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(), _receiveAbort.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -10,7 +10,7 @@ internal sealed partial class ChatConnection
     // The highest seq this client has been sent. Only the send loop touches it.
     private long _lastDelivered;
 
-    // Bounds each send; reset after every frame rather than allocated per frame.
+    // Bounds a send that has to wait; reset after it rather than allocated per frame.
     private CancellationTokenSource _sendTimeout = new();
 
     private async Task SendLoopAsync()
@@ -156,15 +156,16 @@ internal sealed partial class ChatConnection
                     overflowed = true;
                     live = [];
                 }
-                else if (_live.Count == 0)
+                else if (_live is not { Count: > 0 })
                 {
+                    _live = null;
                     _replaying = false;
                     return;
                 }
                 else
                 {
                     live = _live.ToArray();
-                    _live.Clear();
+                    _live = null;
                 }
             }
 
@@ -271,15 +272,33 @@ internal sealed partial class ChatConnection
     }
 
     // Keep-alive pings cannot detect a peer that answers pings but does not read: every send has its own bound, and
-    // a frame not taken in time drops the connection.
-    private async ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame)
+    // a frame not taken in time drops the connection. Almost every send completes at once, into Kestrel's output
+    // pipe, so the socket is given no token (its fast path: no registration, no state machine) and only a send that
+    // has to wait arms the timer.
+    private ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame)
+    {
+        var send = _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        if (send.IsCompletedSuccessfully)
+        {
+            send.GetAwaiter().GetResult();
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitSendAsync(send);
+    }
+
+    private async ValueTask AwaitSendAsync(ValueTask send)
     {
         _sendTimeout.CancelAfter(_options.SendTimeout);
         try
         {
-            await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _sendTimeout.Token);
+            // Aborting is what a cancelled token would make the socket do: it fails the pending write.
+            using (_sendTimeout.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket))
+            {
+                await send;
+            }
         }
-        catch (OperationCanceledException) when (_sendTimeout.IsCancellationRequested)
+        catch (Exception e) when (_sendTimeout.IsCancellationRequested && e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
             _logger.LogWarning("{User} in {Room}: disconnected, a frame was not taken within {Timeout}", User, Room, _options.SendTimeout);
             _socket.Abort();

@@ -35,8 +35,9 @@ internal sealed partial class ChatConnection : IRoomSubscriber
     // Live events that arrive during a replay wait here rather than in the send queue: the replay is paced by the
     // socket and may take long, and must not make the client look like a slow reader. Bounded by SendQueueCapacity;
     // on overflow the buffer is emptied and the replay reads on from chat_log, which holds every event it dropped.
+    // Created on first use and dropped when the replay ends, so a connection in live mode holds none.
     private readonly Lock _liveGate = new();
-    private readonly Queue<ChatEvent> _live = new();
+    private Queue<ChatEvent>? _live;
     private bool _replaying = true;
     private bool _liveOverflowed;
 
@@ -151,13 +152,14 @@ internal sealed partial class ChatConnection : IRoomSubscriber
             return;
         }
 
+        _live ??= new Queue<ChatEvent>();
         if (_live.Count < _options.SendQueueCapacity)
         {
             _live.Enqueue(e);
             return;
         }
 
-        _live.Clear();
+        _live = null;
         _liveOverflowed = true;
     }
 

@@ -20,6 +20,8 @@ internal sealed class LocalRoomEventBus : IRoomEventBus
         {
             if (_rooms.TryGetValue(e.Room, out var members))
             {
+                // Serialized once here, before the members' send loops race to do it on their own threads.
+                _ = e.Json;
                 foreach (var member in members)
                 {
                     member.OnCommitted(e);

@@ -1,12 +1,32 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace StChat.Chat;
 
 // An entry of a connection's send queue: a sequenced event (delivered in seq order), a ready frame (ack, error,
-// who, typing), or a request to replay from a seq.
-internal readonly record struct Outgoing(ChatEvent? Event, ReadOnlyMemory<byte> Frame, long ResumeAfter)
+// who, typing), or a request to replay from a seq. One reference wide: a channel never gives back the room it grew
+// to in a burst (a join storm), so every idle connection keeps paying for the size of its entries.
+internal readonly struct Outgoing
 {
-    public static Outgoing Sequenced(ChatEvent e) => new(e, default, -1);
+    private readonly object _item;
 
-    public static Outgoing Raw(ReadOnlyMemory<byte> frame) => new(null, frame, -1);
+    private Outgoing(object item) => _item = item;
 
-    public static Outgoing Resume(long after) => new(null, default, after);
+    public ChatEvent? Event => _item as ChatEvent;
+
+    public ReadOnlyMemory<byte> Frame => _item as byte[];
+
+    public long ResumeAfter => _item is StrongBox<long> resume ? resume.Value : -1;
+
+    public static Outgoing Sequenced(ChatEvent e) => new(e);
+
+    public static Outgoing Raw(byte[] frame) => new(frame);
+
+    // Frames from the bus are whole arrays shared by every member; anything else is copied once.
+    public static Outgoing Raw(ReadOnlyMemory<byte> frame) =>
+        new(MemoryMarshal.TryGetArray(frame, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : frame.ToArray());
+
+    public static Outgoing Resume(long after) => new(new StrongBox<long>(after));
 }
