@@ -73,7 +73,7 @@ internal sealed record BenchSettings
         ShootoutStep = 1_000,
         ShootoutMax = 20_000,
         ShootoutRounds = 20,
-        ShootoutBudget = TimeSpan.FromSeconds(150),
+        ShootoutBudget = TimeSpan.FromSeconds(300),
         IdleConnections = [10_000, 50_000],
         NatsMessages = 1_000_000,
     };
