@@ -96,11 +96,7 @@ public sealed class FetchTests(NatsServerFixture fixture) : JetStreamTestBase(fi
         var stream = await CreateStreamAsync();
         await CreateConsumerAsync(stream, "worker");
 
-        var fetch = FetchAllAsync(stream, "worker", new NatsJSFetchOpts { MaxMsgs = 1, Expires = TimeSpan.FromSeconds(10) });
-        await Eventually.Until(
-            async () => (await Js.GetConsumerAsync(stream, "worker")).NumWaiting == 1,
-            TimeSpan.FromSeconds(5),
-            "the pull request should be waiting at the server");
+        var fetch = await StartWaitingFetchAsync(stream, "worker");
         await Js.PublishAsync($"{stream}.late", "late"u8.ToArray());
 
         var msg = Assert.Single(await fetch);
@@ -166,11 +162,7 @@ public sealed class FetchTests(NatsServerFixture fixture) : JetStreamTestBase(fi
     {
         var stream = await CreateStreamAsync();
         await CreateConsumerAsync(stream, "worker");
-        var fetch = FetchAllAsync(stream, "worker", new NatsJSFetchOpts { MaxMsgs = 1, Expires = TimeSpan.FromSeconds(10) });
-        await Eventually.Until(
-            async () => (await Js.GetConsumerAsync(stream, "worker")).NumWaiting == 1,
-            TimeSpan.FromSeconds(5),
-            "the pull request should be waiting at the server");
+        var fetch = await StartWaitingFetchAsync(stream, "worker");
 
         await Js.DeleteStreamAsync(stream);
 
@@ -231,5 +223,16 @@ public sealed class FetchTests(NatsServerFixture fixture) : JetStreamTestBase(fi
         Assert.Equal(2UL, second.StreamSequence);
         Assert.Equal(2UL, second.ConsumerSequence);
         Assert.Equal(1UL, second.NumPending);
+    }
+
+    // Starts a one-message fetch and returns it once the server holds it as a waiting pull request.
+    private async Task<Task<List<NatsJSMsg>>> StartWaitingFetchAsync(string stream, string consumer)
+    {
+        var fetch = FetchAllAsync(stream, consumer, new NatsJSFetchOpts { MaxMsgs = 1, Expires = TimeSpan.FromSeconds(10) });
+        await Eventually.Until(
+            async () => (await Js.GetConsumerAsync(stream, consumer)).NumWaiting == 1,
+            TimeSpan.FromSeconds(5),
+            "the pull request should be waiting at the server");
+        return fetch;
     }
 }
