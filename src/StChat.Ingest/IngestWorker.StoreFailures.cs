@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using StChat.Storage;
 
 namespace StChat.Ingest;
 
@@ -21,7 +22,7 @@ internal sealed partial class IngestWorker
         }
 
         var repeats = suppressed > 0 ? $" ({suppressed} more identical failure(s) since the last report)" : "";
-        if (PostgresErrors.IsTransient(e))
+        if (PostgresFailures.IsTransient(e))
         {
             logger.LogWarning(
                 "Storing a batch of {Count} message(s) failed (attempt {Attempt}): {Error}; nothing of it is acknowledged, " +

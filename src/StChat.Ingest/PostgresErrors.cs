@@ -5,10 +5,6 @@ namespace StChat.Ingest;
 /// <summary>Sorts a failed write by what fixes it: waiting, setting the offending message aside, or an operator.</summary>
 internal static class PostgresErrors
 {
-    // The connection broke, or the server is starting, stopping or out of connections: waiting is the fix.
-    public static bool IsTransient(NpgsqlException e) =>
-        e.IsTransient || e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" };
-
     // SQLSTATE class 22 (data exception) or 23 (integrity constraint violation): PostgreSQL refused a row's values,
     // so the same batch fails the same way on every retry until the row is taken out of it.
     public static bool IsDataError(NpgsqlException e) =>

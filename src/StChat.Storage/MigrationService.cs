@@ -24,7 +24,7 @@ internal sealed class MigrationService(NpgsqlDataSource dataSource, ILogger<Migr
                 logger.LogInformation("Schema is up to date ({Count} migrations applied now)", applied.Count);
                 return;
             }
-            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (PostgresFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning("PostgreSQL is not reachable for migrations ({Error}); retrying in {Delay}",
                     e.Message, delay);
@@ -35,13 +35,4 @@ internal sealed class MigrationService(NpgsqlDataSource dataSource, ILogger<Migr
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    internal static bool IsTransient(Exception e) => e switch
-    {
-        NpgsqlException { IsTransient: true } => true,
-        PostgresException pg => pg.SqlState is "57P03" or "57P01" or "53300", // starting up, shutting down, too many connections
-        System.Net.Sockets.SocketException => true,
-        TimeoutException => true,
-        _ => false,
-    };
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using StChat.Storage;
 using Xunit;
 
 namespace StChat.Ingest.Tests;
@@ -33,10 +34,10 @@ public sealed class StoreFailureTests
         Assert.Contains(fix, PostgresErrors.Remedy(Error(sqlState)), StringComparison.Ordinal);
 
     [Fact]
-    public void A_server_shutting_down_is_transient() => Assert.True(PostgresErrors.IsTransient(Error("57P01")));
+    public void A_server_shutting_down_is_transient() => Assert.True(PostgresFailures.IsTransient(Error("57P01")));
 
     [Fact]
-    public void A_missing_table_is_not_transient() => Assert.False(PostgresErrors.IsTransient(Error("42P01")));
+    public void A_missing_table_is_not_transient() => Assert.False(PostgresFailures.IsTransient(Error("42P01")));
 
     [Fact]
     public void A_repeated_failure_is_reported_once_per_interval_and_a_new_one_at_once()
