@@ -13,6 +13,8 @@
   const ACK_TIMEOUT_MS = 8000;
   const TYPING_SEND_INTERVAL_MS = 1500;
   const TYPING_SHOW_MS = 3500;
+  // The server's rule for room names (checked again there; HTTP 400 before the upgrade).
+  const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
   // The server allows 10 frames per second with a burst of 20; stay below it so nothing is dropped.
   const FRAMES_PER_SECOND = 8;
   const FRAME_BURST = 15;
@@ -445,7 +447,7 @@
     const name = ui.name.value.trim();
     const room = ui.room.value.trim();
     if (!name) { ui.joinError.textContent = "Pick a name."; return; }
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) { ui.joinError.textContent = "Room: 1-64 letters, digits, '_' or '-'."; return; }
+    if (!ROOM_PATTERN.test(room)) { ui.joinError.textContent = "Room: 1-64 letters, digits, '_' or '-'."; return; }
     ui.joinError.textContent = "";
     join(name, room);
   });
@@ -470,6 +472,6 @@
   // Prefill from the last visit; #room in the address picks the room.
   const hashRoom = decodeURIComponent(location.hash.slice(1));
   ui.name.value = localStorage.getItem("stchat.name") || "";
-  ui.room.value = /^[A-Za-z0-9_-]{1,64}$/.test(hashRoom) ? hashRoom : (localStorage.getItem("stchat.room") || "lobby");
+  ui.room.value = ROOM_PATTERN.test(hashRoom) ? hashRoom : (localStorage.getItem("stchat.room") || "lobby");
   ui.name.focus();
 })();

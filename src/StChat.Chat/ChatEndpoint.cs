@@ -7,7 +7,7 @@ namespace StChat.Chat;
 
 // The HTTP side of a chat connection: everything that can be refused is refused with a plain-text 4xx/5xx before the
 // upgrade, so a bad URL never costs a WebSocket.
-internal sealed class ChatEndpoint(ChatServices services, ChatPresence presence, IHostApplicationLifetime lifetime)
+internal sealed class ChatEndpoint(ChatServices services, IHostApplicationLifetime lifetime)
 {
     private readonly ChatOptions _options = services.Options;
 
@@ -65,7 +65,7 @@ internal sealed class ChatEndpoint(ChatServices services, ChatPresence presence,
             return;
         }
 
-        if (!presence.TryReserve())
+        if (!services.Presence.TryReserve())
         {
             services.Logger.LogWarning("Refused a connection to {Room}: {Max} connections are open (Chat:MaxConnections)", room, _options.MaxConnections);
             await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "Too many connections; try again later.");
@@ -84,7 +84,7 @@ internal sealed class ChatEndpoint(ChatServices services, ChatPresence presence,
         }
         finally
         {
-            presence.Release();
+            services.Presence.Release();
         }
     }
 

@@ -87,13 +87,13 @@ internal sealed class ChatLogWriter : BackgroundService
             {
             }
 
-            var lost = _batch.Count;
-            Fail(_batch, new ChatUnavailableException("The server stopped before the event could be stored."));
             while (_queue.Reader.TryRead(out var pending))
             {
-                lost++;
-                pending.Completion.TrySetException(new ChatUnavailableException("The server stopped before the event could be stored."));
+                _batch.Add(pending);
             }
+
+            var lost = _batch.Count;
+            Fail(_batch, new ChatUnavailableException("The server stopped before the event could be stored."));
 
             _logger.LogError("Stopped with {Count} chat event(s) not stored: PostgreSQL did not accept them within {Timeout}", lost, _options.ShutdownTimeout);
         }

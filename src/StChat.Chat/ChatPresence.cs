@@ -1,15 +1,12 @@
 namespace StChat.Chat;
 
-// Who is connected to this process: a counter for the connection limit, the members of each room for "who", and
-// the list that shutdown walks.
+// Who is connected to this process: a counter for the connection limit and the members of each room for "who".
 internal sealed class ChatPresence(Microsoft.Extensions.Options.IOptions<ChatOptions> options)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, HashSet<ChatConnection>> _rooms = new(StringComparer.Ordinal);
     private readonly int _maxConnections = options.Value.MaxConnections;
     private int _reserved;
-
-    public int Count => Volatile.Read(ref _reserved);
 
     public bool TryReserve()
     {

@@ -39,8 +39,8 @@ internal static class WebAssets
                 return;
             }
 
-            var path = Path.Combine(Root, asset.File);
-            if (!File.Exists(path))
+            var file = new FileInfo(Path.Combine(Root, asset.File));
+            if (!file.Exists)
             {
                 await next(context);
                 return;
@@ -51,10 +51,10 @@ internal static class WebAssets
             response.Headers.CacheControl = "no-cache";
             response.Headers.XContentTypeOptions = "nosniff";
             response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            response.ContentLength = new FileInfo(path).Length;
+            response.ContentLength = file.Length;
             if (HttpMethods.IsGet(request.Method))
             {
-                await response.SendFileAsync(path, context.RequestAborted);
+                await response.SendFileAsync(file.FullName, context.RequestAborted);
             }
         });
         return app;
