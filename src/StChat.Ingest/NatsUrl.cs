@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace StChat.Ingest;
 
 /// <summary>Reads <c>Nats:Url</c>, with an error that says what to set.</summary>
-internal static class NatsUrl
+public static class NatsUrl
 {
     public static string Get(IConfiguration configuration)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StChat.Feeds;
+using StChat.Ingest;
 using StChat.Nats;
 
 namespace StChat.Server.Commands;
@@ -28,11 +29,14 @@ internal static class FeedsCommand
         var configurationArgs = arguments.ConfigurationArgs.ToArray();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = configurationArgs })
             .ConfigureStChat(configurationArgs);
-        var url = builder.Configuration["Nats:Url"];
-        if (string.IsNullOrWhiteSpace(url))
+        string url;
+        try
         {
-            await Console.Error.WriteLineAsync(
-                "feeds: Nats:Url is not set. Set it in config/appsettings.json or with Nats__Url, e.g. 'nats://127.0.0.1:4222'.");
+            url = NatsUrl.Get(builder.Configuration);
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"feeds: {e.Message}");
             return 1;
         }
 
