@@ -33,7 +33,7 @@ public sealed partial class NatsConnection
         {
             while (true)
             {
-                await WaitForOpenConnectionAsync(cts.Token);
+                await WaitForOpenConnectionAsync(cts.Token, waitWhileClosed: false);
                 PingWaiter? waiter = null;
                 _writer.Ping(position => waiter = EnqueuePing(position));
                 try

@@ -151,6 +151,7 @@ public sealed partial class NatsConnection
             _writer.Discard(error);
             discardedUpTo = _writer.SentBytes;
             _state = NatsConnectionState.Closed;
+            _closedReason = error;
             reconnect = _opened;
             _opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -172,7 +173,10 @@ public sealed partial class NatsConnection
         Raise(ReconnectFailed, new NatsEventArgs(message));
     }
 
-    private async ValueTask<ServerConnection> WaitForOpenConnectionAsync(CancellationToken ct)
+    // The flush loop waits through a Closed state too (the next ConnectAsync opens it again); a caller that only wants
+    // the connection it already had (a PING sent again after its socket died) is told the reason instead, since
+    // after giving up no reconnect is coming.
+    private async ValueTask<ServerConnection> WaitForOpenConnectionAsync(CancellationToken ct, bool waitWhileClosed = true)
     {
         while (true)
         {
@@ -188,6 +192,11 @@ public sealed partial class NatsConnection
                 if (_state == NatsConnectionState.Closed && IsDisposed)
                 {
                     throw new ObjectDisposedException(nameof(NatsConnection));
+                }
+
+                if (_state == NatsConnectionState.Closed && !waitWhileClosed)
+                {
+                    throw _closedReason ?? new NatsException("The connection to the NATS server is closed.");
                 }
 
                 opened = _opened.Task;

@@ -22,6 +22,9 @@ public sealed partial class NatsConnection : IAsyncDisposable
     private ServerConnection? _current;
     private volatile NatsConnectionState _state;
     private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Why the connection is Closed after giving up reconnecting; reported to callers that were waiting for it.
+    private NatsException? _closedReason;
     private Task _flushTask = Task.CompletedTask;
     private Task _reconnectTask = Task.CompletedTask;
     private int _nextSid;
