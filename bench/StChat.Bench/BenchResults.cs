@@ -22,5 +22,5 @@ internal sealed record BenchResults
 
     public List<IdleMemoryResult>? Memory { get; set; }
 
-    public List<NatsThroughputResult>? Nats { get; set; }
+    public List<FeedPublishResult>? Publish { get; set; }
 }

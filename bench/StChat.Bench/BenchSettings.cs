@@ -31,9 +31,7 @@ internal sealed record BenchSettings
 
     public required int[] IdleConnections { get; init; }
 
-    public required int NatsMessages { get; init; }
-
-    public int[] NatsSizes { get; init; } = [16, 128];
+    public required int PublishMessages { get; init; }
 
     public int OpenFileLimit { get; init; }
 
@@ -75,7 +73,7 @@ internal sealed record BenchSettings
         ShootoutRounds = 20,
         ShootoutBudget = TimeSpan.FromSeconds(300),
         IdleConnections = [10_000, 50_000],
-        NatsMessages = 1_000_000,
+        PublishMessages = 100_000,
     };
 
     public static BenchSettings QuickRun { get; } = new()
@@ -91,6 +89,6 @@ internal sealed record BenchSettings
         ShootoutRounds = 10,
         ShootoutBudget = TimeSpan.FromSeconds(30),
         IdleConnections = [2_000],
-        NatsMessages = 200_000,
+        PublishMessages = 20_000,
     };
 }

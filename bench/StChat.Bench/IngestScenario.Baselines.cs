@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Google.Protobuf.Reflection;
+using NATS.Client.Core;
 using Npgsql;
 using NpgsqlTypes;
 using StChat.Contracts;
-using StChat.Nats;
 
 namespace StChat.Bench;
 
@@ -106,7 +106,7 @@ internal sealed partial class IngestScenario
             SubPendingChannelCapacity = limit + 1,
         });
         await using var publisher = new NatsConnection(new NatsOpts { Url = env.Nats.Url, Name = "bench-original-pub" });
-        await using var subscription = await subscriber.SubscribeCoreAsync("original.>", ct: ct);
+        await using var subscription = await subscriber.SubscribeCoreAsync<byte[]>("original.>", cancellationToken: ct);
         await subscriber.PingAsync(ct);
 
         await using var connection = new NpgsqlConnection(connectionString);
@@ -118,7 +118,7 @@ internal sealed partial class IngestScenario
         {
             for (var i = 0; i < limit; i++)
             {
-                await publisher.PublishAsync("original." + corpus.Subjects[i], corpus.Payloads[i], ct: ct);
+                await publisher.PublishAsync("original." + corpus.Subjects[i], corpus.Payloads[i], cancellationToken: ct);
             }
 
             await publisher.PingAsync(ct);
@@ -142,7 +142,7 @@ internal sealed partial class IngestScenario
                 var published = DateTime.UtcNow;
                 if (msg.Subject.EndsWith(FeedSubjects.SportEvent, StringComparison.Ordinal))
                 {
-                    var row = @event.Parser.ParseFrom(msg.Data.Span);
+                    var row = @event.Parser.ParseFrom(msg.Data);
                     insertEvent.Parameters.Clear();
                     insertEvent.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Stream });
                     insertEvent.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
@@ -154,7 +154,7 @@ internal sealed partial class IngestScenario
                 }
                 else
                 {
-                    var row = execution.Parser.ParseFrom(msg.Data.Span);
+                    var row = execution.Parser.ParseFrom(msg.Data);
                     insertExecution.Parameters.Clear();
                     insertExecution.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Stream });
                     insertExecution.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 using Npgsql;
-using StChat.Nats;
-using StChat.Nats.JetStream;
 
 namespace StChat.Bench;
 
@@ -46,7 +46,7 @@ internal sealed partial class IngestScenario
 
         await using var nats = new NatsConnection(new NatsOpts { Url = env.Nats.Url, Name = "bench-latency" });
         var js = new NatsJSContext(nats);
-        var baseSeq = (await js.GetStreamAsync(Stream, ct)).State.LastSeq;
+        var baseSeq = (await js.GetStreamAsync(Stream, cancellationToken: ct)).Info.State.LastSeq;
         var publishedAt = new long[total];
         var covered = baseSeq;
         var allStored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -95,7 +95,7 @@ internal sealed partial class IngestScenario
             {
                 var i = sent % corpus.Count;
                 Volatile.Write(ref publishedAt[sent], Stopwatch.GetTimestamp());
-                await nats.PublishAsync(corpus.Subjects[i], corpus.Payloads[i], ct: ct);
+                await nats.PublishAsync(corpus.Subjects[i], corpus.Payloads[i], cancellationToken: ct);
                 sent++;
             }
 

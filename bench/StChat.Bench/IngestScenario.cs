@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 using Npgsql;
-using StChat.Nats;
-using StChat.Nats.JetStream;
 using StChat.Storage;
 
 namespace StChat.Bench;
@@ -69,8 +70,8 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
         };
     }
 
-    // Publishes the corpus into the stream the worker reads (same configuration the worker creates), in chunks with a
-    // flush each, then checks the stream holds all of it.
+    // Publishes the corpus into the stream the worker reads (same configuration the worker creates), then checks the
+    // stream holds all of it.
     private async Task<double> PrefillAsync(FeedCorpus corpus, CancellationToken ct)
     {
         await using var nats = new NatsConnection(new NatsOpts { Url = env.Nats.Url, Name = "bench-prefill" });
@@ -78,40 +79,15 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
         await js.CreateOrUpdateStreamAsync(new StreamConfig
         {
             Name = Stream,
-            Subjects = StChat.Contracts.FeedSubjects.All,
-            Storage = StreamStorage.File,
-            Retention = StreamRetention.Limits,
+            Subjects = [.. StChat.Contracts.FeedSubjects.All],
+            Storage = StreamConfigStorage.File,
+            Retention = StreamConfigRetention.Limits,
             MaxAge = TimeSpan.FromDays(7),
             DuplicateWindow = TimeSpan.FromMinutes(2),
         }, ct);
         var started = Stopwatch.GetTimestamp();
-        for (var i = 0; i < corpus.Count; i++)
-        {
-            await nats.PublishAsync(corpus.Subjects[i], corpus.Payloads[i], ct: ct);
-            if (i % 5_000 == 4_999)
-            {
-                await nats.PingAsync(ct);
-            }
-        }
-
-        await nats.PingAsync(ct);
-        var deadline = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);
-        while (true)
-        {
-            var info = await js.GetStreamAsync(Stream, ct);
-            if ((long)info.State.Messages >= corpus.Count)
-            {
-                break;
-            }
-
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                throw new InvalidOperationException($"The stream holds {info.State.Messages} of {corpus.Count} published messages.");
-            }
-
-            await Task.Delay(50, ct);
-        }
-
+        await StreamFill.PublishCoreAsync(nats, corpus.Subjects, corpus.Payloads, corpus.Count, ct);
+        await StreamFill.WaitUntilStoredAsync(js, Stream, corpus.Count, ct);
         return Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
@@ -124,7 +100,7 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
         while (Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(100, ct);
-            var info = await js.GetConsumerAsync(Stream, Consumer, ct);
+            var info = (await js.GetConsumerAsync(Stream, Consumer, ct)).Info;
             if (info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.StreamSeq >= (ulong)expected)
             {
                 var rows = await CountRowsAsync(connectionString, ct);

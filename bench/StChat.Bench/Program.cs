@@ -3,7 +3,7 @@ using System.Text.Json;
 using StChat.Bench;
 using StChat.Testing;
 
-// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,nats] [--repo DIR]   run and write the report
+// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,publish] [--repo DIR]   run and write the report
 //        (chat is the fan-out and the shootout; shootout alone skips the fan-out)
 //        StChat.Bench report <results.json> [--repo DIR]                      render the report again from results
 var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
@@ -16,7 +16,7 @@ if (args is ["report", var resultsFile, ..])
 }
 
 var quick = args.Contains("--quick");
-var only = (ArgValue(args, "--only") ?? "ingest,chat,memory,nats").Split(',');
+var only = (ArgValue(args, "--only") ?? "ingest,chat,memory,publish").Split(',');
 var settings = (quick ? BenchSettings.QuickRun : BenchSettings.Full).FitToOpenFileLimit(OpenFileLimit());
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 25));
 Console.CancelKeyPress += (_, e) =>
@@ -56,9 +56,9 @@ await using (var postgres = await BenchPostgres.StartAsync(ct))
         await RunAsync("memory", async () => results.Memory = await RunMemoryAsync(env, ct));
     }
 
-    if (only.Contains("nats"))
+    if (only.Contains("publish"))
     {
-        await RunAsync("nats", async () => results.Nats = await new NatsClientScenario(env).RunAsync(ct));
+        await RunAsync("publish", async () => results.Publish = await new FeedPublishScenario(env).RunAsync(ct));
     }
 }
 

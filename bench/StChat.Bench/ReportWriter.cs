@@ -7,8 +7,6 @@ namespace StChat.Bench;
 // ours and a target column, charts, and what remains. A quick run writes to bench/results/quick/ instead.
 internal static partial class ReportWriter
 {
-    private const string Ours = "StChat.Nats (.NET)";
-
     public static async Task WriteAsync(BenchResults r, string repo, CancellationToken ct)
     {
         var docs = r.Quick ? Path.Combine(repo, "bench/results/quick") : Path.Combine(repo, "docs");
@@ -68,9 +66,9 @@ internal static partial class ReportWriter
             await MemoryAsync(md, memory, images, imageLink, targets, remains, ct);
         }
 
-        if (r.Nats is { } nats)
+        if (r.Publish is { } publish)
         {
-            await NatsAsync(md, nats, images, imageLink, targets, remains, ct);
+            await PublishAsync(md, publish, images, imageLink, ct);
         }
 
         var summary = new StringBuilder();
@@ -117,7 +115,7 @@ internal static partial class ReportWriter
         md.AppendLine("```");
         md.AppendLine("./stchat bench            # full run, about 15 minutes, rewrites docs/BENCHMARKS.md and docs/bench/*.png");
         md.AppendLine("./stchat bench --quick    # small sizes, about 2 minutes, writes bench/results/quick/");
-        md.AppendLine("./stchat bench --only ingest,nats");
+        md.AppendLine("./stchat bench --only ingest,publish");
         md.AppendLine("dotnet bench/StChat.Bench/bin/Release/net10.0/StChat.Bench.dll report bench/results/full.json   # re-render from saved results");
         md.AppendLine("```");
         md.AppendLine();

@@ -1,3 +1,0 @@
-namespace StChat.Bench;
-
-internal sealed record NatsThroughputResult(string Client, string Mode, int Size, int Count, long Received, double Seconds, double Rate);
