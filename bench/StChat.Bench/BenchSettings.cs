@@ -31,7 +31,8 @@ internal sealed record BenchSettings
 
     public required int[] IdleConnections { get; init; }
 
-    public required int PublishMessages { get; init; }
+    // Not required, so results saved before the publish section existed still render.
+    public int PublishMessages { get; init; }
 
     public int OpenFileLimit { get; init; }
 
