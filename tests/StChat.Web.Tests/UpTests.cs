@@ -2,10 +2,11 @@ using System.Diagnostics;
 using StChat.Testing;
 using StChat.Web.Tests.Infrastructure;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace StChat.Web.Tests;
 
-public sealed class UpTests
+public sealed class UpTests(ITestOutputHelper output)
 {
     [RootFact]
     public async Task As_root_in_a_private_checkout_up_keeps_its_data_where_the_servers_reach_it_and_serves_through_nginx()
@@ -44,7 +45,7 @@ public sealed class UpTests
             Assert.False(await AcceptsAsync(port), $"port {port} still accepts connections after `up` stopped");
         }
 
-        Console.WriteLine($"`up` came up in {startup.TotalSeconds:0} s, build included");
+        output.WriteLine($"`up` came up in {startup.TotalSeconds:0} s, build included");
     }
 
     private static async Task<bool> AcceptsAsync(int port)
