@@ -17,6 +17,7 @@ public sealed class ChatRetryableFailuresTests
     [InlineData("57P01")]   // admin shutdown
     [InlineData("57P03")]   // starting up
     [InlineData("53300")]   // too many connections
+    [InlineData("53100")]   // disk full: transient for Npgsql, so for ingest and chat alike
     public void Chat_retries_the_states_another_attempt_can_get_past(string sqlState) =>
         Assert.True(ChatRetryableFailures.IsRetryable(Error(sqlState)));
 
