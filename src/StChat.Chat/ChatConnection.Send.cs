@@ -42,7 +42,7 @@ internal sealed partial class ChatConnection
                 }
             }
             catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException
-                || ChatDbErrors.IsRetryable(e))
+                || ChatRetryableFailures.IsRetryable(e))
             {
                 _logger.LogDebug("{User} in {Room}: flush before close failed: {Error}", User, Room, e.Message);
             }
@@ -53,7 +53,7 @@ internal sealed partial class ChatConnection
             _socket.Abort();
             return;
         }
-        catch (Exception e) when (ChatDbErrors.IsRetryable(e))
+        catch (Exception e) when (ChatRetryableFailures.IsRetryable(e))
         {
             // The history could not be read; the client knows its last seq and can come back with ?after=.
             _logger.LogWarning("{User} in {Room}: replay from chat_log failed: {Error}", User, Room, e.Message);
@@ -263,7 +263,7 @@ internal sealed partial class ChatConnection
                 timeout.CancelAfter(_options.WriteAttemptTimeout);
                 return await read(timeout.Token);
             }
-            catch (Exception e) when (attempt < ReadAttempts && !_closeRequested.IsCancellationRequested && ChatDbErrors.IsRetryable(e))
+            catch (Exception e) when (attempt < ReadAttempts && !_closeRequested.IsCancellationRequested && ChatRetryableFailures.IsRetryable(e))
             {
                 await Task.Delay(delay, _time, _closeRequested.Token);
                 delay *= 2;

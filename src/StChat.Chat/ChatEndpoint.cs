@@ -98,7 +98,7 @@ internal sealed class ChatEndpoint(ChatServices services, IHostApplicationLifeti
             timeout.CancelAfter(_options.WriteAttemptTimeout);
             last = await services.Store.ReadLastSeqAsync(room, timeout.Token);
         }
-        catch (Exception e) when (ChatDbErrors.IsRetryable(e) && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (ChatRetryableFailures.IsRetryable(e) && !context.RequestAborted.IsCancellationRequested)
         {
             services.Logger.LogWarning("Refused a resume in {Room}: the last seq could not be read: {Error}", room, e.Message);
             await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "The chat log is unavailable; try again later.");

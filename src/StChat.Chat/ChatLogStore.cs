@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 
 namespace StChat.Chat;
@@ -37,21 +38,24 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         WHERE chat_room.room = v.room
         """;
 
+    // Read queries go through Dapper: the columns are named after ChatLogRow's constructor parameters.
     private const string ReadAfterSql = """
-        SELECT room, seq, action, username, text, client_msg_id, created_at
+        SELECT room, seq, action, username, text, client_msg_id AS ClientMsgId, created_at AS CreatedAt
         FROM chat_log
-        WHERE room = $1 AND seq > $2 AND seq < $3
+        WHERE room = @room AND seq > @after AND seq < @before
         ORDER BY seq
-        LIMIT $4
+        LIMIT @limit
         """;
 
     private const string ReadLatestSql = """
-        SELECT room, seq, action, username, text, client_msg_id, created_at
-        FROM (SELECT * FROM chat_log WHERE room = $1 ORDER BY seq DESC LIMIT $2) AS latest
+        SELECT room, seq, action, username, text, client_msg_id AS ClientMsgId, created_at AS CreatedAt
+        FROM (SELECT * FROM chat_log WHERE room = @room ORDER BY seq DESC LIMIT @count) AS latest
         ORDER BY seq
         """;
 
-    private const string LastSeqSql = "SELECT coalesce((SELECT last_seq FROM chat_room WHERE room = $1), 0)";
+    private const string LastSeqSql = """
+        SELECT coalesce((SELECT last_seq FROM chat_room WHERE room = @room), 0)
+        """;
 
     public async Task<AppendResult> AppendAsync(IReadOnlyList<PendingEvent> batch, DateTime createdAt, CancellationToken ct)
     {
@@ -125,12 +129,10 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
     // Events with after < seq < before, oldest first, at most ReadPageSize of them.
     public async Task<List<ChatEvent>> ReadAfterAsync(string room, long after, long before, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(ReadAfterSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = room });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = before });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ReadPageSize });
-        return await ReadEventsAsync(command, ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<ChatLogRow>(
+            new CommandDefinition(ReadAfterSql, new { room, after, before, limit = ReadPageSize }, cancellationToken: ct));
+        return rows.Select(r => r.ToEvent()).ToList();
     }
 
     // The newest count events, oldest first, and the seq a client has seen after reading them.
@@ -141,34 +143,21 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
             return ([], await ReadLastSeqAsync(room, ct));
         }
 
-        await using var command = dataSource.CreateCommand(ReadLatestSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = room });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
-        var events = await ReadEventsAsync(command, ct);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<ChatLogRow>(
+            new CommandDefinition(ReadLatestSql, new { room, count }, cancellationToken: ct));
+        var events = rows.Select(r => r.ToEvent()).ToList();
         return (events, events.Count == 0 ? 0 : events[^1].Seq);
     }
 
     // The seq of the room's newest committed event; 0 for a room that has none.
     public async Task<long> ReadLastSeqAsync(string room, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(LastSeqSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = room });
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.QuerySingleAsync<long>(new CommandDefinition(LastSeqSql, new { room }, cancellationToken: ct));
     }
 
-    private static async Task<List<ChatEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken ct)
-    {
-        var events = new List<ChatEvent>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            events.Add(ReadEvent(reader));
-        }
-
-        return events;
-    }
-
-    // Columns: room, seq, action, username, text, client_msg_id, created_at.
+    // Columns of FindIdsSql: room, seq, action, username, text, client_msg_id, created_at.
     private static ChatEvent ReadEvent(NpgsqlDataReader reader) => new(
         reader.GetString(0),
         reader.GetInt64(1),

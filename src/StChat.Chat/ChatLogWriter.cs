@@ -159,7 +159,7 @@ internal sealed class ChatLogWriter : BackgroundService
                 _bus.PublishCommitted(result.Inserted.Count == result.Results.Length ? result.Inserted : Committed(result));
                 return;
             }
-            catch (Exception e) when (ChatDbErrors.IsRetryable(e))
+            catch (Exception e) when (ChatRetryableFailures.IsRetryable(e))
             {
                 _logger.LogWarning("Storing {Count} chat event(s) failed (attempt {Attempt}): {Error}; retrying in {Delay} ms",
                     _batch.Count, attempt, e.Message, delay.TotalMilliseconds);

@@ -1,3 +1,4 @@
+using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -33,22 +34,20 @@ public static class Migrator
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
 
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection))
-        {
-            lockCommand.Parameters.AddWithValue("key", AdvisoryLockKey);
-            await lockCommand.ExecuteNonQueryAsync(ct);
-        }
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: ct));
 
         try
         {
-            await ExecuteAsync(connection, """
+            await connection.ExecuteAsync(new CommandDefinition("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version    text PRIMARY KEY,
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
-                """, ct);
+                """, cancellationToken: ct));
 
-            var applied = await LoadAppliedAsync(connection, ct);
+            var applied = (await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT version FROM schema_migrations", cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
             var newlyApplied = new List<string>();
             foreach (var migration in LoadMigrations())
             {
@@ -58,13 +57,10 @@ public static class Migrator
                 }
 
                 await using var transaction = await connection.BeginTransactionAsync(ct);
-                await ExecuteAsync(connection, migration.Sql, ct);
-                await using (var record = new NpgsqlCommand(
-                    "INSERT INTO schema_migrations (version) VALUES (@version)", connection, transaction))
-                {
-                    record.Parameters.AddWithValue("version", migration.Version);
-                    await record.ExecuteNonQueryAsync(ct);
-                }
+                await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO schema_migrations (version) VALUES (@version)",
+                    new { version = migration.Version }, transaction, cancellationToken: ct));
 
                 await transaction.CommitAsync(ct);
                 newlyApplied.Add(migration.Version);
@@ -85,9 +81,8 @@ public static class Migrator
     {
         try
         {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
-            unlock.Parameters.AddWithValue("key", AdvisoryLockKey);
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLockKey }, cancellationToken: CancellationToken.None));
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
@@ -97,25 +92,6 @@ public static class Migrator
 
     /// <summary>The versions embedded in this build, in the order they are applied.</summary>
     public static IReadOnlyList<string> KnownVersions => LoadMigrations().Select(m => m.Version).ToArray();
-
-    private static async Task<HashSet<string>> LoadAppliedAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        var versions = new HashSet<string>(StringComparer.Ordinal);
-        await using var command = new NpgsqlCommand("SELECT version FROM schema_migrations", connection);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            versions.Add(reader.GetString(0));
-        }
-
-        return versions;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(ct);
-    }
 
     private static List<Migration> LoadMigrations()
     {

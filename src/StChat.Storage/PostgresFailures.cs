@@ -3,6 +3,7 @@ using Npgsql;
 
 namespace StChat.Storage;
 
+/// <summary>The one answer, for ingest, migrations and chat, to "is another attempt worth it?".</summary>
 public static class PostgresFailures
 {
     /// <summary>
@@ -16,4 +17,14 @@ public static class PostgresFailures
         SocketException or TimeoutException => true,
         _ => false,
     };
+
+    /// <summary>
+    /// True when <see cref="IsTransient(Exception)"/> is, or when <paramref name="e"/> is one of the caller's own
+    /// <paramref name="extra"/> cases: failures that another attempt fixes only because of how that caller writes.
+    /// </summary>
+    public static bool IsTransient(Exception e, PostgresRetryableCases extra)
+    {
+        ArgumentNullException.ThrowIfNull(extra);
+        return IsTransient(e) || extra.Matches(e);
+    }
 }

@@ -25,13 +25,17 @@ public sealed class NginxProcess : IAsyncDisposable
 
     public string ErrorLog => File.Exists(Path.Combine(_prefix, "logs", "error.log")) ? File.ReadAllText(Path.Combine(_prefix, "logs", "error.log")) : "";
 
-    public static string Render(string prefix, int port, string upstream)
+    // Like `up`, nginx serves a copy of the web folder inside the prefix, readable by everyone: when the tests run as
+    // root, nginx's workers run as an unprivileged user that cannot enter a checkout under a private directory.
+    public static string Render(string prefix, int port, string upstream, string? webSource = null)
     {
         Directory.CreateDirectory(Path.Combine(prefix, "logs"));
         Directory.CreateDirectory(Path.Combine(prefix, "tmp"));
+        var webRoot = Path.Combine(prefix, "web");
+        CopyReadableByAll(webSource ?? Path.Combine(Repository.Root, "web"), webRoot);
         var server = File.ReadAllText(Path.Combine(Repository.Root, "nginx", "stchat.conf.template"))
             .Replace("${STCHAT_NGINX_LISTEN}", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal)
-            .Replace("${STCHAT_WEB_ROOT}", Path.Combine(Repository.Root, "web"), StringComparison.Ordinal)
+            .Replace("${STCHAT_WEB_ROOT}", webRoot, StringComparison.Ordinal)
             .Replace("${STCHAT_CHAT_UPSTREAM}", upstream, StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(prefix, "stchat.conf"), server);
         var main = File.ReadAllText(Path.Combine(Repository.Root, "nginx", "nginx.conf.template"))
@@ -44,12 +48,12 @@ public sealed class NginxProcess : IAsyncDisposable
     public static string[] Arguments(string prefix, string conf) =>
         ["-p", prefix + "/", "-e", Path.Combine(prefix, "logs", "error.log"), "-c", conf];
 
-    public static async Task<NginxProcess> StartAsync(int chatPort, CancellationToken ct = default)
+    public static async Task<NginxProcess> StartAsync(int chatPort, string? webSource = null, CancellationToken ct = default)
     {
         var nginx = ExternalTool.Require("nginx", "nginx", "/usr/sbin/nginx");
         var prefix = Path.Combine("/tmp", $"stchat-nginx-{Guid.NewGuid():N}"[..24]);
         var port = TestPorts.GetFreeTcpPort();
-        var conf = Render(prefix, port, $"127.0.0.1:{chatPort.ToString(CultureInfo.InvariantCulture)}");
+        var conf = Render(prefix, port, $"127.0.0.1:{chatPort.ToString(CultureInfo.InvariantCulture)}", webSource);
 
         var info = new ProcessStartInfo(nginx) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in (string[])[.. Arguments(prefix, conf), "-g", "daemon off;"])
@@ -79,6 +83,34 @@ public sealed class NginxProcess : IAsyncDisposable
             {
                 await Task.Delay(50, ct);
             }
+        }
+    }
+
+    private static void CopyReadableByAll(string source, string target)
+    {
+        const UnixFileMode Directories = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        const UnixFileMode Files = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+        // The prefix itself too: Directory.CreateDirectory's mode is narrowed by the umask.
+        foreach (var dir in new[] { Path.GetDirectoryName(target)!, target })
+        {
+            Directory.CreateDirectory(dir);
+            File.SetUnixFileMode(dir, Directories);
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, dir));
+            Directory.CreateDirectory(copy);
+            File.SetUnixFileMode(copy, Directories);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            File.Copy(file, copy, overwrite: true);
+            File.SetUnixFileMode(copy, Files);
         }
     }
 
