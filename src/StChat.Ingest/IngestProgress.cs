@@ -20,7 +20,7 @@ internal sealed class IngestProgress(ILogger logger, TimeSpan interval)
 
     public long AlreadyStored { get; private set; }
 
-    public void Record(int messages, int redelivered, CatalogueWriteResult written, int decodedRows, int rejectRows)
+    public void Record(int messages, int redelivered, CatalogueStoreResult written, int decodedRows, int rejectRows)
     {
         Messages += messages;
         Redelivered += redelivered;

@@ -1,13 +1,14 @@
-namespace StChat.Ingest;
+namespace StChat.Storage;
 
 /// <summary>
-/// The broker reports times in nanoseconds, .NET keeps 100 ns ticks and <c>timestamptz</c> keeps microseconds. Every
-/// time the catalogue writes or compares goes through here first, so a value read back equals the value sent.
+/// .NET keeps 100 ns ticks (and the broker reports nanoseconds) while <c>timestamptz</c> keeps microseconds. Every
+/// time written to PostgreSQL and later compared with a value read back goes through here first, so the two agree.
 /// </summary>
-internal static class PostgresTimestamp
+public static class PostgresTimestamp
 {
     private const long TicksPerMicrosecond = TimeSpan.TicksPerMillisecond / 1000;
 
+    /// <summary>The instant as UTC, truncated to whole microseconds.</summary>
     // Truncates, as Npgsql does when it sends a DateTime; rounding here would disagree with rows it already wrote.
     public static DateTime ToMicroseconds(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % TicksPerMicrosecond), DateTimeKind.Utc);

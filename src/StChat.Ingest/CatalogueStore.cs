@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using StChat.Storage;
 
 namespace StChat.Ingest;
 
@@ -12,7 +13,7 @@ namespace StChat.Ingest;
 /// differently on an earlier delivery) in another, is skipped, which is what makes a redelivered or re-fetched
 /// message harmless.
 /// </summary>
-internal sealed partial class CatalogueWriter(NpgsqlDataSource dataSource, ILogger<CatalogueWriter> logger)
+internal sealed partial class CatalogueStore(NpgsqlDataSource dataSource, ILogger<CatalogueStore> logger)
 {
     // A genuine redelivery carries the broker's original timestamp, so a stored row with the same sequence number and
     // another published_at is another message: the stream was deleted and created again and counts from 1 anew.
@@ -71,7 +72,7 @@ internal sealed partial class CatalogueWriter(NpgsqlDataSource dataSource, ILogg
     /// <exception cref="StreamRecreatedException">
     /// A sequence number of the batch is already stored for another message; nothing was stored.
     /// </exception>
-    public async Task<CatalogueWriteResult> WriteAsync(string stream, FeedBatch batch, CancellationToken ct)
+    public async Task<CatalogueStoreResult> WriteAsync(string stream, FeedBatch batch, CancellationToken ct)
     {
         if (batch.Count == 0)
         {
@@ -91,7 +92,7 @@ internal sealed partial class CatalogueWriter(NpgsqlDataSource dataSource, ILogg
         }
     }
 
-    private async Task<CatalogueWriteResult> WriteTogetherAsync(string stream, FeedBatch batch, CancellationToken ct)
+    private async Task<CatalogueStoreResult> WriteTogetherAsync(string stream, FeedBatch batch, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -110,7 +111,7 @@ internal sealed partial class CatalogueWriter(NpgsqlDataSource dataSource, ILogg
         await ExecuteCheckedAsync(command, stream, transaction, ct);
 
         await transaction.CommitAsync(ct);
-        return new CatalogueWriteResult(
+        return new CatalogueStoreResult(
             Inserted(sportEvents), Inserted(executions), Inserted(rejects));
     }
 

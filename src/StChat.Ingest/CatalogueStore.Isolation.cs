@@ -5,7 +5,7 @@ using StChat.Contracts;
 
 namespace StChat.Ingest;
 
-internal sealed partial class CatalogueWriter
+internal sealed partial class CatalogueStore
 {
     private const string RowSavepoint = "catalogue_row";
 
@@ -13,7 +13,7 @@ internal sealed partial class CatalogueWriter
     // PostgreSQL refuses are found and stored in feed_rejects with the database's reason while the rest of the batch
     // still commits in one transaction. A refused message stays refused on every delivery, so moving it out of the
     // batch is what lets the stream behind it move on.
-    private async Task<CatalogueWriteResult> WriteOneByOneAsync(string stream, FeedBatch batch, CancellationToken ct)
+    private async Task<CatalogueStoreResult> WriteOneByOneAsync(string stream, FeedBatch batch, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -69,7 +69,7 @@ internal sealed partial class CatalogueWriter
             batch.Rejects.AddRange(refused);
         }
 
-        return new CatalogueWriteResult(sportEvents, executions, rejects);
+        return new CatalogueStoreResult(sportEvents, executions, rejects);
     }
 
     // SAVEPOINT; INSERT one row; RELEASE — or, when PostgreSQL refuses the row's values, ROLLBACK TO SAVEPOINT and
