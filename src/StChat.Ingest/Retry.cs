@@ -25,8 +25,10 @@ internal sealed class Retry(TimeSpan minDelay, TimeSpan maxDelay)
             {
                 return await attempt(ct);
             }
-            catch (Exception e) when (retryable(e) && !ct.IsCancellationRequested)
+            catch (Exception e) when (retryable(e))
             {
+                // A failure caused by, or racing with, the stop is the stop.
+                ct.ThrowIfCancellationRequested();
                 var half = ceiling.Ticks / 2;
                 var delay = TimeSpan.FromTicks(half + Random.Shared.NextInt64(ceiling.Ticks - half + 1));
                 ceiling = TimeSpan.FromTicks(Math.Min(ceiling.Ticks * 2, maxDelay.Ticks));

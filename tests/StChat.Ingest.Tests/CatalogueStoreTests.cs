@@ -7,7 +7,7 @@ using Xunit;
 namespace StChat.Ingest.Tests;
 
 // The writer alone against a real PostgreSQL: a fresh database per test.
-public sealed class CatalogueWriterTests : IAsyncLifetime
+public sealed class CatalogueStoreTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Published = new(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -16,7 +16,7 @@ public sealed class CatalogueWriterTests : IAsyncLifetime
 
     private NpgsqlDataSource DataSource => _dataSource!;
 
-    private CatalogueWriter Writer => new(DataSource, NullLogger<CatalogueWriter>.Instance);
+    private CatalogueStore Writer => new(DataSource, NullLogger<CatalogueStore>.Instance);
 
     public async Task InitializeAsync()
     {
@@ -88,8 +88,8 @@ public sealed class CatalogueWriterTests : IAsyncLifetime
         var first = await Writer.WriteAsync(_stream, batch, CancellationToken.None);
         var again = await Writer.WriteAsync(_stream, batch, CancellationToken.None);
 
-        Assert.Equal(new CatalogueWriteResult(1, 0, 0), first);
-        Assert.Equal(new CatalogueWriteResult(0, 0, 0), again);
+        Assert.Equal(new CatalogueStoreResult(1, 0, 0), first);
+        Assert.Equal(new CatalogueStoreResult(0, 0, 0), again);
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class CatalogueWriterTests : IAsyncLifetime
 
         var written = await Writer.WriteAsync(_stream, batch, CancellationToken.None);
 
-        Assert.Equal(new CatalogueWriteResult(5, 4, 6), written);
+        Assert.Equal(new CatalogueStoreResult(5, 4, 6), written);
         Assert.DoesNotContain(batch.Executions, r => r.StreamSeq == 8);
         var moved = Assert.Single(batch.Rejects, r => r.StreamSeq == 8);
         Assert.Equal(FeedSubjects.Execution, moved.Subject);
@@ -120,7 +120,7 @@ public sealed class CatalogueWriterTests : IAsyncLifetime
         Assert.Equal(poison, await ScalarAsync<byte[]>("SELECT payload FROM feed_rejects WHERE stream = $1 AND stream_seq = 8"));
 
         // The batch as it now stands is what the worker acknowledges; written again (a redelivery) it adds nothing.
-        Assert.Equal(new CatalogueWriteResult(0, 0, 0), await Writer.WriteAsync(_stream, batch, CancellationToken.None));
+        Assert.Equal(new CatalogueStoreResult(0, 0, 0), await Writer.WriteAsync(_stream, batch, CancellationToken.None));
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class CatalogueWriterTests : IAsyncLifetime
         FeedDecoder.Decode(FeedSubjects.SportEvent, TestFeed.SportEventBytes(0), 1, Published, decoded);
         var written = await Writer.WriteAsync(_stream, decoded, CancellationToken.None);
 
-        Assert.Equal(new CatalogueWriteResult(0, 0, 0), written);
+        Assert.Equal(new CatalogueStoreResult(0, 0, 0), written);
         Assert.Equal(0, await CountAsync("sport_event"));
         Assert.Equal(1, await CountAsync("feed_rejects"));
     }
@@ -150,7 +150,7 @@ public sealed class CatalogueWriterTests : IAsyncLifetime
         asReject.Rejects.Add(new FeedRejectRow(1, FeedSubjects.Execution, TestFeed.ExecutionBytes(0), "a newer decoder refuses it", Published));
         var written = await Writer.WriteAsync(_stream, asReject, CancellationToken.None);
 
-        Assert.Equal(new CatalogueWriteResult(0, 0, 0), written);
+        Assert.Equal(new CatalogueStoreResult(0, 0, 0), written);
         Assert.Equal(1, await CountAsync("execution"));
         Assert.Equal(0, await CountAsync("feed_rejects"));
     }

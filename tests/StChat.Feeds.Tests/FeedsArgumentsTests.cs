@@ -1,7 +1,7 @@
 using StChat.Feeds;
 using Xunit;
 
-namespace StChat.Ingest.Tests;
+namespace StChat.Feeds.Tests;
 
 public sealed class FeedsArgumentsTests
 {

@@ -1,9 +1,9 @@
 using Google.Protobuf;
 using StChat.Contracts;
-using StChat.Feeds;
+using StChat.Ingest;
 using Xunit;
 
-namespace StChat.Ingest.Tests;
+namespace StChat.Feeds.Tests;
 
 public sealed class FeedMessageGeneratorTests
 {
