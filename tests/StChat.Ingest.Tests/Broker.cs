@@ -9,11 +9,12 @@ internal static class Broker
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    public static NatsConnection Connect(string url) => new(new NatsOpts { Url = url, Name = "test-probe" });
+    public static NatsConnection Connect(string url, NatsTlsOpts? tls = null) =>
+        new(new NatsOpts { Url = url, Name = "test-probe", TlsOpts = tls ?? new() });
 
-    public static async Task WaitForConsumerAsync(string url, string stream, string consumer)
+    public static async Task WaitForConsumerAsync(string url, string stream, string consumer, NatsTlsOpts? tls = null)
     {
-        await using var connection = Connect(url);
+        await using var connection = Connect(url, tls);
         var js = new NatsJSContext(connection);
         await Eventually.Until(
             async () =>
@@ -37,9 +38,9 @@ internal static class Broker
         return (await new NatsJSContext(connection).GetConsumerAsync(stream, consumer)).Info.NumAckPending;
     }
 
-    public static async Task WaitUntilAllAcknowledgedAsync(string url, string stream, string consumer)
+    public static async Task WaitUntilAllAcknowledgedAsync(string url, string stream, string consumer, NatsTlsOpts? tls = null)
     {
-        await using var connection = Connect(url);
+        await using var connection = Connect(url, tls);
         var js = new NatsJSContext(connection);
         await Eventually.Until(
             async () => (await js.GetConsumerAsync(stream, consumer)).Info is { NumAckPending: 0, NumPending: 0 },

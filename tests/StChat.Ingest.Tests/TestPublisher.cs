@@ -8,9 +8,9 @@ namespace StChat.Ingest.Tests;
 internal static class TestPublisher
 {
     public static async Task PublishAsync(
-        string url, int from, int count, double ratePerSubject = 0, CancellationToken ct = default)
+        string url, int from, int count, double ratePerSubject = 0, NatsTlsOpts? tls = null, CancellationToken ct = default)
     {
-        await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "test-feed" });
+        await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "test-feed", TlsOpts = tls ?? new() });
         await connection.ConnectAsync();
         var pacer = new Pacer(ratePerSubject);
         var sent = 0;
