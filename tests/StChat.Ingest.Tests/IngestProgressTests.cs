@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StChat.Testing;
 using Xunit;
 
 namespace StChat.Ingest.Tests;

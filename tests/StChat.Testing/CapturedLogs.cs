@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace StChat.Ingest.Tests;
+namespace StChat.Testing;
 
 // Keeps every log line of an in-process host so a test can wait for "the worker noticed" instead of sleeping.
-internal sealed class CapturedLogs : ILoggerProvider
+public sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
