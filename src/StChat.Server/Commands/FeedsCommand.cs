@@ -76,6 +76,12 @@ internal static class FeedsCommand
             await Console.Error.WriteLineAsync($"feeds: publishing failed: {e.Message}");
             return 1;
         }
+        catch (OperationCanceledException)
+        {
+            // A publish gives up after the command timeout while the connection is down.
+            await Console.Error.WriteLineAsync("feeds: publishing failed: the NATS connection stayed down for longer than the command timeout");
+            return 1;
+        }
         finally
         {
             await host.StopAsync(CancellationToken.None);
