@@ -41,9 +41,6 @@ internal sealed class IngestProgress(ILogger logger, TimeSpan interval)
         var rate = (Messages - _messagesAtLastLog) / elapsed.TotalSeconds;
         _lastLogAt = now;
         _messagesAtLastLog = Messages;
-        logger.LogInformation(
-            "Ingest progress: {Rate:0.0} msgs/s; totals: {Messages} consumed, {Stored} stored, {Rejected} rejected, " +
-            "{Redelivered} redelivered, {AlreadyStored} already stored",
-            rate, Messages, Stored, Rejected, Redelivered, AlreadyStored);
+        Log.Progress(logger, rate, Messages, Stored, Rejected, Redelivered, AlreadyStored);
     }
 }

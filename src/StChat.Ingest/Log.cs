@@ -64,6 +64,12 @@ internal static partial class Log
         "absorbs")]
     public static partial void InProgressFailed(ILogger logger, string error);
 
+    [LoggerMessage(LogLevel.Information,
+        "Ingest progress: {Rate:0.0} msgs/s; totals: {Messages} consumed, {Stored} stored, {Rejected} rejected, " +
+        "{Redelivered} redelivered, {AlreadyStored} already stored")]
+    public static partial void Progress(
+        ILogger logger, double rate, long messages, long stored, long rejected, long redelivered, long alreadyStored);
+
     [LoggerMessage(LogLevel.Information, "Ingest stopping")]
     public static partial void Stopping(ILogger logger);
 
