@@ -50,7 +50,7 @@ internal sealed class FeedConsumer(
             await EnsureOnceAsync(ct);
             return true;
         },
-        e => e is NpgsqlException || (e is NatsException && !IsRefusal(e)),
+        e => e is NpgsqlException or NatsException,
         (e, attempt, delay) =>
         {
             var hint = e is NatsNoRespondersException
@@ -88,7 +88,7 @@ internal sealed class FeedConsumer(
 
                 return true;
             },
-            e => (e is NatsException && !IsRefusal(e)) || e is TimeoutException || e is NpgsqlException,
+            e => e is NatsException or TimeoutException or NpgsqlException,
             (e, attempt, delay) =>
             {
                 _consumer = null;
@@ -107,8 +107,9 @@ internal sealed class FeedConsumer(
             await incarnation.CheckAsync(_options.Stream, stream.Info.Created, ct);
             _consumer = await js.CreateOrUpdateConsumerAsync(_options.Stream, ConsumerConfigFor(_options), ct);
         }
-        catch (NatsJSApiException e) when (IsRefusal(e))
+        catch (NatsJSApiException e) when (e.Error.Code != 503)
         {
+            // 503 is JetStream being unavailable for now; any other API error is the broker saying no to our settings.
             throw new InvalidOperationException(
                 $"JetStream refused stream '{_options.Stream}' or consumer '{_options.Consumer}': {e.Error.Description} " +
                 $"(code {e.Error.Code}, err_code {e.Error.ErrCode}). If the existing stream or consumer was created with " +
@@ -118,9 +119,6 @@ internal sealed class FeedConsumer(
 
         Log.Consuming(logger, _options.Stream, string.Join(", ", FeedSubjects.All), _options.Consumer, _options.BatchSize);
     }
-
-    // 503 is JetStream being unavailable for now; any other API error is the broker saying no to our settings.
-    private static bool IsRefusal(Exception e) => e is NatsJSApiException { Error.Code: not 503 };
 
     private async Task RequestAsync(IngestBatch batch, NatsJSFetchOpts fetchOpts, bool noWait, CancellationToken ct)
     {

@@ -54,6 +54,24 @@ public sealed class IngestWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_double_ack_every_message_is_stored_once_and_every_ack_is_confirmed()
+    {
+        const int n = 2000;
+        await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream,
+            new Dictionary<string, string?> { ["Ingest:DoubleAck"] = "true", ["Ingest:BatchSize"] = "250" });
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+
+        await TestPublisher.PublishAsync(Nats.Url, 0, n);
+
+        var catalogue = new Catalogue(Postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, $"{n} rows per table are stored");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
+        Assert.False(worker.Logs.Contains("Acknowledging a stored batch"), worker.Logs.ToString());
+    }
+
+    [Fact]
     public async Task Messages_published_while_the_worker_is_down_are_stored_when_it_starts()
     {
         const int n = 2000;
