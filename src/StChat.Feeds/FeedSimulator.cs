@@ -1,8 +1,8 @@
 using System.Globalization;
 using Google.Protobuf;
 using StChat.Contracts;
-using StChat.Nats;
-using StChat.Nats.JetStream;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 
 namespace StChat.Feeds;
 
@@ -14,16 +14,18 @@ public sealed class FeedSimulator
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
-    private readonly NatsConnection _connection;
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly INatsConnection _connection;
     private readonly FeedsArguments _arguments;
     private readonly TextWriter _output;
     private readonly FeedMessageGenerator _generator;
-    private readonly NatsJSContext? _js;
+    private readonly INatsJSContext? _js;
 
     // Distinguishes this run's Nats-Msg-Ids from an earlier run's, so a restart does not look like a duplicate.
     private readonly string _runId = Guid.NewGuid().ToString("N")[..12];
 
-    public FeedSimulator(NatsConnection connection, FeedsArguments arguments, TextWriter output, int? seed = null)
+    public FeedSimulator(INatsConnection connection, FeedsArguments arguments, TextWriter output, int? seed = null)
     {
         _connection = connection;
         _arguments = arguments;
@@ -35,7 +37,7 @@ public sealed class FeedSimulator
     /// <summary>Publishes until <see cref="FeedsArguments.Count"/> per subject is reached or until cancelled.</summary>
     public async Task<FeedSimulatorResult> RunAsync(CancellationToken ct = default)
     {
-        await _connection.ConnectAsync(ct);
+        await _connection.ConnectAsync().AsTask().WaitAsync(ct);
         var pacer = new Pacer(_arguments.Rate ?? FeedsArguments.DefaultRate);
         var limit = _arguments.Count ?? long.MaxValue;
         long sent = 0;
@@ -81,10 +83,10 @@ public sealed class FeedSimulator
         // Core publishes are buffered; make sure what was counted has reached the server.
         try
         {
-            using var flushTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _connection.FlushAsync(flushTimeout.Token);
+            using var flushTimeout = new CancellationTokenSource(FlushTimeout);
+            await _connection.PingAsync(flushTimeout.Token);
         }
-        catch (Exception e) when (cancelled && e is NatsException or OperationCanceledException)
+        catch (Exception e) when (cancelled && e is NatsException or OperationCanceledException or TimeoutException)
         {
             Print($"feeds: could not confirm that the last messages reached the server: {e.Message}");
         }
@@ -99,12 +101,21 @@ public sealed class FeedSimulator
     {
         if (_js is null)
         {
-            await _connection.PublishAsync(subject, payload, ct: ct);
+            await _connection.PublishAsync(subject, payload, cancellationToken: ct);
             return 0;
         }
 
         var msgId = string.Create(CultureInfo.InvariantCulture, $"{_runId}-{subject}-{index}");
-        var ack = await _js.PublishAsync(subject, payload, msgId, ct: ct);
+        var ack = await _js.PublishAsync(subject, payload, opts: new NatsJSPubOpts { MsgId = msgId }, cancellationToken: ct);
+
+        // The client returns JetStream's refusals (no stream for the subject, a wrong expectation) instead of throwing.
+        if (ack.Error is { } error)
+        {
+            throw new NatsJSException(
+                $"JetStream refused message {msgId} on {subject}: {error.Description} (code {error.Code}, err_code " +
+                $"{error.ErrCode}). Does a stream capture {subject}? Start `stchat ingest` first, which creates it.");
+        }
+
         return ack.Duplicate ? 1 : 0;
     }
 

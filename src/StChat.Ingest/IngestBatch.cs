@@ -1,20 +1,22 @@
 using System.Diagnostics;
-using StChat.Nats.JetStream;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 
 namespace StChat.Ingest;
 
 /// <summary>
 /// The messages of one fetch, their decoded rows and what the broker said about them. The worker holds two: one being
-/// stored and one fetched behind it. Reused from batch to batch.
+/// stored and one fetched behind it. Reused from batch to batch; payloads live in pooled buffers until
+/// <see cref="Clear"/>, so decoding needs no copy of its own and a refused row can still be stored byte for byte.
 /// </summary>
-internal sealed class IngestBatch(int capacity)
+internal sealed class IngestBatch(int capacity) : IDisposable
 {
-    public List<NatsJSMsg> Messages { get; } = new(capacity);
+    public List<INatsJSMsg<NatsMemoryOwner<byte>>> Messages { get; } = new(capacity);
 
     public FeedBatch Rows { get; } = new();
 
     /// <summary>Messages without JetStream metadata; they are terminated with the batch's acks.</summary>
-    public List<NatsJSMsg>? Unusable { get; private set; }
+    public List<INatsJSMsg<NatsMemoryOwner<byte>>>? Unusable { get; private set; }
 
     public int Redelivered { get; private set; }
 
@@ -26,6 +28,11 @@ internal sealed class IngestBatch(int capacity)
 
     public void Clear()
     {
+        foreach (var msg in Messages)
+        {
+            msg.Data.Dispose();
+        }
+
         Messages.Clear();
         Rows.Clear();
         Unusable = null;
@@ -50,7 +57,9 @@ internal sealed class IngestBatch(int capacity)
             }
 
             Pending = metadata.NumPending;
-            FeedDecoder.Decode(msg.Subject, msg.Data, metadata.StreamSequence, metadata.Timestamp, Rows);
+            FeedDecoder.Decode(msg.Subject, msg.Data.Memory, metadata.Sequence.Stream, metadata.Timestamp, Rows);
         }
     }
+
+    public void Dispose() => Clear();
 }

@@ -20,7 +20,7 @@ public sealed record IngestOptions
     /// </summary>
     public int BatchSize { get; init; } = 500;
 
-    /// <summary>How long a fetch into an idle stream waits for the first message before asking again.</summary>
+    /// <summary>How long a fetch into an idle stream waits for the first message before asking again (at least 1 s).</summary>
     public TimeSpan FetchExpires { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long the broker waits for an acknowledgement before redelivering.</summary>
@@ -43,6 +43,12 @@ public sealed record IngestOptions
 
     /// <summary>Most messages the stream keeps; -1 for no limit.</summary>
     public long MaxMsgs { get; init; } = -1;
+
+    /// <summary>
+    /// Whether each ack waits for the server's confirmation. Off by default: a lost ack only costs a redelivery that
+    /// the catalogue key absorbs, and one ping per batch already confirms the server has read the batch's acks.
+    /// </summary>
+    public bool DoubleAck { get; init; }
 
     /// <summary>How often the worker logs its throughput and totals.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);

@@ -19,9 +19,9 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             errors.Add($"Ingest:BatchSize is {options.BatchSize}; set it between 1 and 10000 (default 500).");
         }
 
-        if (options.FetchExpires < TimeSpan.FromMilliseconds(100) || options.FetchExpires > TimeSpan.FromMinutes(5))
+        if (options.FetchExpires < TimeSpan.FromSeconds(1) || options.FetchExpires > TimeSpan.FromMinutes(5))
         {
-            errors.Add($"Ingest:FetchExpires is {options.FetchExpires}; set it between 00:00:00.1 and 00:05:00 (default 00:00:01).");
+            errors.Add($"Ingest:FetchExpires is {options.FetchExpires}; set it between 00:00:01 and 00:05:00 (default 00:00:01).");
         }
 
         if (options.AckWait < TimeSpan.FromSeconds(1))

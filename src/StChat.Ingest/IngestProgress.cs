@@ -20,7 +20,7 @@ internal sealed class IngestProgress(ILogger logger, TimeSpan interval)
 
     public long AlreadyStored { get; private set; }
 
-    public void Record(int messages, int redelivered, CatalogueWriteResult written, int decodedRows, int rejectRows)
+    public void Record(int messages, int redelivered, CatalogueStoreResult written, int decodedRows, int rejectRows)
     {
         Messages += messages;
         Redelivered += redelivered;
@@ -41,9 +41,6 @@ internal sealed class IngestProgress(ILogger logger, TimeSpan interval)
         var rate = (Messages - _messagesAtLastLog) / elapsed.TotalSeconds;
         _lastLogAt = now;
         _messagesAtLastLog = Messages;
-        logger.LogInformation(
-            "Ingest progress: {Rate:0.0} msgs/s; totals: {Messages} consumed, {Stored} stored, {Rejected} rejected, " +
-            "{Redelivered} redelivered, {AlreadyStored} already stored",
-            rate, Messages, Stored, Rejected, Redelivered, AlreadyStored);
+        Log.Progress(logger, rate, Messages, Stored, Rejected, Redelivered, AlreadyStored);
     }
 }

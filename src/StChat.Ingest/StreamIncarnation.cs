@@ -1,4 +1,5 @@
 using Npgsql;
+using StChat.Storage;
 
 namespace StChat.Ingest;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using StChat.Testing;
 
 namespace StChat.Ingest.Tests;
 
@@ -31,7 +32,7 @@ internal sealed class IngestHost : IAsyncDisposable
             ["Ingest:Consumer"] = stream + "-ingest",
             ["Ingest:ProgressInterval"] = "00:00:01",
             ["Ingest:RetryMaxDelay"] = "00:00:01",
-            ["Ingest:FetchExpires"] = "00:00:00.500",
+            ["Ingest:FetchExpires"] = "00:00:01",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

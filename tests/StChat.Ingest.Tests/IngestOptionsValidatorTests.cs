@@ -51,6 +51,11 @@ public sealed class IngestOptionsValidatorTests
         Assert.Empty(Errors(new IngestOptions { AckWait = TimeSpan.FromSeconds(5), RetryMaxDelay = TimeSpan.FromSeconds(2), RetryMinDelay = TimeSpan.FromSeconds(1) }));
 
     [Fact]
+    public void A_fetch_expiring_in_under_a_second_is_refused_because_the_client_would_refuse_it() =>
+        Assert.Contains("Ingest:FetchExpires", Assert.Single(Errors(new IngestOptions { FetchExpires = TimeSpan.FromMilliseconds(500) })),
+            StringComparison.Ordinal);
+
+    [Fact]
     public void Every_problem_is_reported_at_once()
     {
         Assert.Equal(3, Errors(new IngestOptions { Consumer = "", BatchSize = 0, MaxBytes = 0 }).Count);

@@ -1,3 +1,5 @@
+using NATS.Client.JetStream;
+using Npgsql;
 using StChat.Testing;
 using Xunit;
 
@@ -70,6 +72,57 @@ public sealed class IngestOutageTests : IAsyncLifetime
         await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
         await TestPublisher.PublishAsync(Nats.Url, n / 2, n / 2);
         await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, "the second half is stored after the restart");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
+    }
+
+    [Fact]
+    public async Task A_batch_held_through_a_database_outage_longer_than_the_ack_wait_is_not_handed_to_another_consumer()
+    {
+        const int n = 50;
+        var ackWait = TimeSpan.FromSeconds(4);
+        var postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("ingest_wpi");
+        await Storage.Migrator.MigrateAsync(postgres);
+        await using var db = NpgsqlDataSource.Create(postgres);
+        await using (var away = db.CreateCommand("ALTER TABLE execution RENAME TO execution_away"))
+        {
+            await away.ExecuteNonQueryAsync();
+        }
+
+        await using var worker = IngestHost.Create(postgres, Nats.Url, _stream, new Dictionary<string, string?>
+        {
+            ["Ingest:AckWait"] = ackWait.ToString(),
+            ["Ingest:RetryMaxDelay"] = "00:00:01",
+        });
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+        await TestPublisher.PublishAsync(Nats.Url, 0, n);
+        await Eventually.Until(
+            async () => worker.Logs.Contains("SQLSTATE 42P01") && await Broker.AckPendingAsync(Nats.Url, _stream, Consumer) == 2 * n,
+            Patience, "the worker holds the whole batch it cannot store");
+
+        // A second client pulling from the same durable consumer gets whatever the broker redelivers. Without +WPI that
+        // is the held batch, once AckWait has passed; with it, nothing for three times as long.
+        await using (var other = Broker.Connect(Nats.Url))
+        {
+            var consumer = await new NatsJSContext(other).GetConsumerAsync(_stream, Consumer);
+            var redelivered = 0;
+            await foreach (var _ in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 2 * n, Expires = ackWait * 3 }))
+            {
+                redelivered++;
+            }
+
+            Assert.Equal(0, redelivered);
+        }
+
+        Assert.True(worker.Logs.Contains("nothing of it is acknowledged"), worker.Logs.ToString());
+        await using (var back = db.CreateCommand("ALTER TABLE execution_away RENAME TO execution"))
+        {
+            await back.ExecuteNonQueryAsync();
+        }
+
+        var catalogue = new Catalogue(postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, "the held batch is stored once the table is back");
         await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
         await catalogue.AssertExactlyAsync(n);
     }

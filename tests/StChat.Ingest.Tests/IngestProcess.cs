@@ -52,6 +52,14 @@ internal sealed class IngestProcess : IAsyncDisposable
 
     public bool OutputContains(string text) => _output.Any(l => l.Contains(text, StringComparison.Ordinal));
 
+    /// <summary>Waits for the process to end by itself; returns the exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan patience)
+    {
+        using var timeout = new CancellationTokenSource(patience);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no chance to commit, acknowledge or give anything back.</summary>
     public async Task KillAsync()
     {

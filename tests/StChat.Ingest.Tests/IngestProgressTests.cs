@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StChat.Testing;
 using Xunit;
 
 namespace StChat.Ingest.Tests;
@@ -12,7 +13,7 @@ public sealed class IngestProgressTests
         var progress = new IngestProgress(logs.CreateLogger("progress"), TimeSpan.Zero);
 
         // 10 messages: 8 decoded rows of which 7 were new, 2 rejects of which 1 was new, 2 redeliveries.
-        progress.Record(messages: 10, redelivered: 2, new CatalogueWriteResult(3, 4, 1), decodedRows: 8, rejectRows: 2);
+        progress.Record(messages: 10, redelivered: 2, new CatalogueStoreResult(3, 4, 1), decodedRows: 8, rejectRows: 2);
         progress.LogIfDue();
 
         var line = Assert.Single(logs.Lines);
@@ -28,7 +29,7 @@ public sealed class IngestProgressTests
 
         for (var i = 0; i < 5; i++)
         {
-            progress.Record(messages: 1, redelivered: 0, new CatalogueWriteResult(1, 0, 0), decodedRows: 1, rejectRows: 0);
+            progress.Record(messages: 1, redelivered: 0, new CatalogueStoreResult(1, 0, 0), decodedRows: 1, rejectRows: 0);
             progress.LogIfDue();
         }
 

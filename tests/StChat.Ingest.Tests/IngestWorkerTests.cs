@@ -1,6 +1,7 @@
 using Npgsql;
 using StChat.Contracts;
-using StChat.Nats;
+using NATS.Client.JetStream;
+using StChat.Storage;
 using StChat.Testing;
 using Xunit;
 
@@ -53,6 +54,24 @@ public sealed class IngestWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_double_ack_every_message_is_stored_once_and_every_ack_is_confirmed()
+    {
+        const int n = 2000;
+        await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream,
+            new Dictionary<string, string?> { ["Ingest:DoubleAck"] = "true", ["Ingest:BatchSize"] = "250" });
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+
+        await TestPublisher.PublishAsync(Nats.Url, 0, n);
+
+        var catalogue = new Catalogue(Postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, $"{n} rows per table are stored");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
+        Assert.False(worker.Logs.Contains("Acknowledging a stored batch"), worker.Logs.ToString());
+    }
+
+    [Fact]
     public async Task Messages_published_while_the_worker_is_down_are_stored_when_it_starts()
     {
         const int n = 2000;
@@ -83,13 +102,8 @@ public sealed class IngestWorkerTests : IAsyncLifetime
 
         byte[] garbage = [0xFF, 0xFF, 0xFF, 0x00, 0x42];
         var partial = Google.Protobuf.MessageExtensions.ToByteArray(new execution { Symbol = "AAPL" });
-        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
-        {
-            await connection.PublishAsync(FeedSubjects.SportEvent, TestFeed.SportEventBytes(0));
-            await connection.PublishAsync(FeedSubjects.SportEvent, garbage);
-            await connection.PublishAsync(FeedSubjects.Execution, partial);
-            await connection.FlushAsync();
-        }
+        await TestPublisher.PublishRawAsync(Nats.Url,
+            (FeedSubjects.SportEvent, TestFeed.SportEventBytes(0)), (FeedSubjects.SportEvent, garbage), (FeedSubjects.Execution, partial));
 
         await TestPublisher.PublishAsync(Nats.Url, 1, 99);
 
@@ -112,7 +126,6 @@ public sealed class IngestWorkerTests : IAsyncLifetime
         Assert.Equal((3L, FeedSubjects.Execution), (reader.GetInt64(0), reader.GetString(1)));
         Assert.Equal(partial, (byte[])reader[2]);
         Assert.False(await reader.ReadAsync());
-
     }
 
     [Fact]
@@ -124,9 +137,9 @@ public sealed class IngestWorkerTests : IAsyncLifetime
             await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
         }
 
-        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
+        await using (var connection = Broker.Connect(Nats.Url))
         {
-            await new Nats.JetStream.NatsJSContext(connection).DeleteStreamAsync(_stream);
+            await new NatsJSContext(connection).DeleteStreamAsync(_stream);
         }
 
         await using var second = IngestHost.Create(Postgres, Nats.Url, _stream);
@@ -152,12 +165,12 @@ public sealed class IngestWorkerTests : IAsyncLifetime
         // The stream and consumer are created again, and the catalogue is left believing this incarnation is the one
         // it knows: that is how things stand when the recreation happens after the worker's start-up check.
         var options = new IngestOptions { Stream = _stream, Consumer = Consumer };
-        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
+        await using (var connection = Broker.Connect(Nats.Url))
         {
-            var js = new Nats.JetStream.NatsJSContext(connection);
+            var js = new NatsJSContext(connection);
             await js.DeleteStreamAsync(_stream);
-            var recreated = await js.CreateOrUpdateStreamAsync(IngestWorker.StreamConfigFor(options));
-            await js.CreateOrUpdateConsumerAsync(_stream, IngestWorker.ConsumerConfigFor(options));
+            var recreated = (await js.CreateOrUpdateStreamAsync(FeedConsumer.StreamConfigFor(options))).Info;
+            await js.CreateOrUpdateConsumerAsync(_stream, FeedConsumer.ConsumerConfigFor(options));
             await using var db = NpgsqlDataSource.Create(Postgres);
             await using var update = db.CreateCommand("UPDATE feed_streams SET created_at = $2 WHERE stream = $1");
             update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _stream });
@@ -175,11 +188,7 @@ public sealed class IngestWorkerTests : IAsyncLifetime
         await Eventually.Until(() => Task.FromResult(second.Logs.Contains("was deleted and created again while the worker ran")),
             Patience, "the worker notices that stored sequence numbers now name other messages");
         Assert.Contains("Set Ingest:Stream to a new name", second.Logs.ToString(), StringComparison.Ordinal);
-        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
-        {
-            var consumer = await new Nats.JetStream.NatsJSContext(connection).GetConsumerAsync(_stream, Consumer);
-            Assert.True(consumer.NumAckPending > 0, "the new messages are left unacknowledged");
-        }
+        Assert.True(await Broker.AckPendingAsync(Nats.Url, _stream, Consumer) > 0, "the new messages are left unacknowledged");
 
         var catalogue = new Catalogue(Postgres, _stream);
         Assert.Equal(n, await catalogue.CountAsync("sport_event"));
@@ -202,11 +211,7 @@ public sealed class IngestWorkerTests : IAsyncLifetime
         await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
 
         await TestPublisher.PublishAsync(Nats.Url, 0, 50);
-        await using (var connection = new NatsConnection(new NatsOpts { Url = Nats.Url }))
-        {
-            await connection.PublishAsync(FeedSubjects.Execution, CatalogueWriterTests.Poison());
-            await connection.FlushAsync();
-        }
+        await TestPublisher.PublishRawAsync(Nats.Url, (FeedSubjects.Execution, CatalogueStoreTests.Poison()));
 
         await TestPublisher.PublishAsync(Nats.Url, 50, 50);
 
@@ -278,8 +283,9 @@ public sealed class IngestWorkerTests : IAsyncLifetime
         {
             await failing.StartAsync();
             await Eventually.Until(
-                async () => await Broker.AckPendingAsync(Nats.Url, _stream, Consumer) == 200, Patience,
-                "a batch is held behind the one that cannot be stored");
+                async () => failing.Logs.Contains("SQLSTATE 42P01")
+                    && await Broker.AckPendingAsync(Nats.Url, _stream, Consumer) == 200, Patience,
+                "a batch fails to store and another is held behind it");
             await failing.StopAsync();
             var returned = failing.Logs.Lines.Where(l => l.Contains("Returning 100 unstored", StringComparison.Ordinal)).ToList();
             Assert.True(returned.Count == 2, failing.Logs.ToString());
@@ -305,7 +311,7 @@ public sealed class IngestWorkerTests : IAsyncLifetime
     {
         await Storage.Migrator.MigrateAsync(Postgres);
         await using var dataSource = NpgsqlDataSource.Create(Postgres);
-        var writer = new CatalogueWriter(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<CatalogueWriter>.Instance);
+        var store = new CatalogueStore(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<CatalogueStore>.Instance);
         var batch = new FeedBatch();
         for (var i = 0; i < 10; i++)
         {
@@ -314,11 +320,11 @@ public sealed class IngestWorkerTests : IAsyncLifetime
             FeedDecoder.Decode(FeedSubjects.Execution, new byte[] { 0xFF }, (ulong)(3 * i) + 3, DateTimeOffset.UtcNow, batch);
         }
 
-        var first = await writer.WriteAsync(_stream, batch, CancellationToken.None);
-        var second = await writer.WriteAsync(_stream, batch, CancellationToken.None);
+        var first = await store.WriteAsync(_stream, batch, CancellationToken.None);
+        var second = await store.WriteAsync(_stream, batch, CancellationToken.None);
 
-        Assert.Equal(new CatalogueWriteResult(10, 10, 10), first);
-        Assert.Equal(new CatalogueWriteResult(0, 0, 0), second);
+        Assert.Equal(new CatalogueStoreResult(10, 10, 10), first);
+        Assert.Equal(new CatalogueStoreResult(0, 0, 0), second);
         await new Catalogue(Postgres, _stream).AssertExactlyAsync(10);
     }
 

@@ -2,10 +2,10 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
 using StChat.Feeds;
-using StChat.Ingest;
-using StChat.Nats;
+using StChat.Messaging;
 
 namespace StChat.Server.Commands;
 
@@ -29,20 +29,14 @@ internal static class FeedsCommand
         var configurationArgs = arguments.ConfigurationArgs.ToArray();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = configurationArgs })
             .ConfigureStChat(configurationArgs);
-        string url;
-        try
+        builder.Services.AddStChatNats();
+        if (builder.Configuration["Nats:Name"] is null)
         {
-            url = NatsUrl.Get(builder.Configuration);
-        }
-        catch (InvalidOperationException e)
-        {
-            await Console.Error.WriteLineAsync($"feeds: {e.Message}");
-            return 1;
+            builder.Configuration.AddInMemoryCollection([new("Nats:Name", "stchat-feeds")]);
         }
 
         arguments = arguments with { Rate = arguments.Rate ?? builder.Configuration.GetValue("Feeds:Rate", FeedsArguments.DefaultRate) };
         using var host = builder.Build();
-        var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
 
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -56,20 +50,41 @@ internal static class FeedsCommand
             cts.Cancel();
         });
 
-        await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "stchat-feeds", LoggerFactory = loggerFactory });
         try
         {
-            await new FeedSimulator(connection, arguments, Console.Out).RunAsync(cts.Token);
+            // Validates the Nats section and connects, failing on settings only a person can fix.
+            await host.StartAsync(cts.Token);
+            await new FeedSimulator(host.Services.GetRequiredService<NatsConnection>(), arguments, Console.Out).RunAsync(cts.Token);
             return 0;
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             return 0;
         }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"feeds: invalid configuration: {string.Join(" ", e.Failures)}");
+            return 1;
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"feeds: {e.Message}");
+            return 1;
+        }
         catch (NatsException e)
         {
             await Console.Error.WriteLineAsync($"feeds: publishing failed: {e.Message}");
             return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            // A publish gives up after the command timeout while the connection is down.
+            await Console.Error.WriteLineAsync("feeds: publishing failed: the NATS connection stayed down for longer than the command timeout");
+            return 1;
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
         }
     }
 }

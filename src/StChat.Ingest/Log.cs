@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Logging;
+
+namespace StChat.Ingest;
+
+// The worker's log lines, source-generated so that a line below the configured level costs nothing.
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Information,
+        "Consuming stream {Stream} (subjects {Subjects}) through durable consumer {Consumer}, batches of {BatchSize}")]
+    public static partial void Consuming(ILogger logger, string stream, string subjects, string consumer, int batchSize);
+
+    [LoggerMessage(LogLevel.Warning,
+        "Setting up stream {Stream} and consumer {Consumer} failed (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s")]
+    public static partial void SetupFailed(ILogger logger, string stream, string consumer, int attempt, string error, double delay);
+
+    [LoggerMessage(LogLevel.Warning,
+        "Fetching from stream {Stream} consumer {Consumer} failed (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s")]
+    public static partial void FetchFailed(ILogger logger, string stream, string consumer, int attempt, string error, double delay);
+
+    [LoggerMessage(LogLevel.Warning, "A fetch ended early after {Count} message(s) ({Error}); storing those first")]
+    public static partial void FetchEndedEarly(ILogger logger, int count, string error);
+
+    [LoggerMessage(LogLevel.Debug, "Storing a batch failed again (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s")]
+    public static partial void StoreFailedAgain(ILogger logger, int attempt, string error, double delay);
+
+    [LoggerMessage(LogLevel.Warning,
+        "Storing a batch of {Count} message(s) failed (attempt {Attempt}): {Error}; nothing of it is acknowledged, " +
+        "retrying in {Delay:0.0} s{Repeats}")]
+    public static partial void StoreFailedTransient(
+        ILogger logger, int count, int attempt, string error, double delay, string repeats);
+
+    [LoggerMessage(LogLevel.Error,
+        "Storing a batch of {Count} message(s) failed (attempt {Attempt}, SQLSTATE {SqlState}): {Error}; nothing of it " +
+        "is acknowledged and the stream waits behind it. To fix: {Remedy}. Retrying with backoff up to " +
+        "{MaxDelay:0.0} s until it succeeds{Repeats}")]
+    public static partial void StoreFailed(
+        ILogger logger, int count, int attempt, string sqlState, string error, string remedy, double maxDelay, string repeats);
+
+    [LoggerMessage(LogLevel.Information, "PostgreSQL is back; stored the batch of {Count} after {Attempts} failed attempt(s)")]
+    public static partial void StoredAfterFailures(ILogger logger, int count, int attempts);
+
+    [LoggerMessage(LogLevel.Warning, "{Count} message(s) could not be decoded and were stored in feed_rejects; first: {Error}")]
+    public static partial void Rejected(ILogger logger, int count, string error);
+
+    [LoggerMessage(LogLevel.Error,
+        "{Count} message(s) on {Subject} carry no JetStream metadata (reply subject {ReplyTo}) and cannot be " +
+        "catalogued; they are terminated")]
+    public static partial void Unusable(ILogger logger, int count, string subject, string? replyTo);
+
+    [LoggerMessage(LogLevel.Warning,
+        "Acknowledging a stored batch of {Count} failed ({Error}); the broker will redeliver it and the catalogue will " +
+        "ignore the repeats")]
+    public static partial void AckFailed(ILogger logger, int count, string error);
+
+    [LoggerMessage(LogLevel.Information, "Returning {Count} unstored message(s) to the broker: {Reason}")]
+    public static partial void GivingBack(ILogger logger, int count, string reason);
+
+    [LoggerMessage(LogLevel.Warning,
+        "Returning {Count} message(s) failed ({Error}); the broker redelivers them after AckWait ({AckWait})")]
+    public static partial void GiveBackFailed(ILogger logger, int count, string error, TimeSpan ackWait);
+
+    [LoggerMessage(LogLevel.Warning,
+        "Extending the ack deadline of the pending batch failed ({Error}); it may be redelivered, which the catalogue " +
+        "absorbs")]
+    public static partial void InProgressFailed(ILogger logger, string error);
+
+    [LoggerMessage(LogLevel.Information,
+        "Ingest progress: {Rate:0.0} msgs/s; totals: {Messages} consumed, {Stored} stored, {Rejected} rejected, " +
+        "{Redelivered} redelivered, {AlreadyStored} already stored")]
+    public static partial void Progress(
+        ILogger logger, double rate, long messages, long stored, long rejected, long redelivered, long alreadyStored);
+
+    [LoggerMessage(LogLevel.Information, "Ingest stopping")]
+    public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(LogLevel.Information,
+        "Ingest totals: {Messages} consumed, {Stored} stored, {Rejected} rejected, {Redelivered} redelivered, " +
+        "{AlreadyStored} already stored")]
+    public static partial void Totals(ILogger logger, long messages, long stored, long rejected, long redelivered, long alreadyStored);
+}

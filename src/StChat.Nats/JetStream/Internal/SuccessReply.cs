@@ -1,7 +1,0 @@
-namespace StChat.Nats.JetStream.Internal;
-
-// Reply of the delete APIs: {"success":true}.
-internal sealed record SuccessReply
-{
-    public bool Success { get; init; }
-}
