@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StChat.Storage;
 
 namespace StChat.Chat;
 
@@ -136,10 +137,11 @@ internal sealed class ChatLogWriter : BackgroundService
             try
             {
                 AppendResult result;
-                // Not linked to giveUp: a commit that is under way is allowed to finish during shutdown.
+                // Not linked to giveUp: a commit that is under way is allowed to finish during shutdown. The time is
+                // cut to PostgreSQL's microseconds, so the live event and its replay show the same timestamp.
                 using (var timeout = new CancellationTokenSource(_options.WriteAttemptTimeout))
                 {
-                    result = await _store.AppendAsync(_batch, Truncate(UtcNow), timeout.Token);
+                    result = await _store.AppendAsync(_batch, PostgresTimestamp.ToMicroseconds(UtcNow), timeout.Token);
                 }
 
                 for (var i = 0; i < _batch.Count; i++)
@@ -228,7 +230,4 @@ internal sealed class ChatLogWriter : BackgroundService
 
         batch.Clear();
     }
-
-    // PostgreSQL keeps microseconds; the live event and its replay must show the same timestamp.
-    private static DateTime Truncate(DateTime utc) => new(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
 }
