@@ -16,13 +16,13 @@ public sealed class ChatLogWriterTests(PostgresDatabaseFixture database) : IClas
 
     private NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("Not initialized.");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         await Migrator.MigrateAsync(database.ConnectionString);
         _dataSource = NpgsqlDataSource.Create(database.ConnectionString);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_dataSource is not null)
         {

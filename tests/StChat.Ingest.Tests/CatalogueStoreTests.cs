@@ -18,14 +18,14 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
 
     private CatalogueStore Writer => new(DataSource, NullLogger<CatalogueStore>.Instance);
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("catalogue");
         await Storage.Migrator.MigrateAsync(postgres);
         _dataSource = NpgsqlDataSource.Create(postgres);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_dataSource is not null)
         {

@@ -17,10 +17,10 @@ public sealed class IngestAuthTests : IAsyncLifetime
 
     private string Consumer => _stream + "-ingest";
 
-    public async Task InitializeAsync() =>
+    public async ValueTask InitializeAsync() =>
         _postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("ingest_auth");
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task Ingest_authenticates_with_the_user_and_password_of_the_Nats_section()

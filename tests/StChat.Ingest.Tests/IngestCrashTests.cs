@@ -1,6 +1,5 @@
 using StChat.Testing;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace StChat.Ingest.Tests;
 
@@ -13,13 +12,13 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
     private NatsServer? _nats;
     private string? _postgres;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _nats = await NatsServer.StartAsync();
         _postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("ingest_crash");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_nats is not null)
         {

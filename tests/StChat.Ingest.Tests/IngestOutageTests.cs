@@ -17,9 +17,9 @@ public sealed class IngestOutageTests : IAsyncLifetime
 
     private string Consumer => _stream + "-ingest";
 
-    public async Task InitializeAsync() => _nats = await NatsServer.StartAsync();
+    public async ValueTask InitializeAsync() => _nats = await NatsServer.StartAsync();
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_nats is not null)
         {

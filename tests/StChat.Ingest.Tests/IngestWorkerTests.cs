@@ -22,13 +22,13 @@ public sealed class IngestWorkerTests : IAsyncLifetime
 
     private string Consumer => _stream + "-ingest";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _nats = await NatsServer.StartAsync();
         _postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("ingest");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_nats is not null)
         {

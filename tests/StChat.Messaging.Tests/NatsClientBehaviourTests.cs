@@ -19,9 +19,9 @@ public sealed class NatsClientBehaviourTests : IAsyncLifetime
 
     private NatsServer Server => _server!;
 
-    public async Task InitializeAsync() => _server = await NatsServer.StartAsync();
+    public async ValueTask InitializeAsync() => _server = await NatsServer.StartAsync();
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_server is not null)
         {

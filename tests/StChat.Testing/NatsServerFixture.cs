@@ -11,9 +11,9 @@ public sealed class NatsServerFixture : IAsyncLifetime
 
     public string Url => Server.Url;
 
-    public async Task InitializeAsync() => _server = await NatsServer.StartAsync();
+    public async ValueTask InitializeAsync() => _server = await NatsServer.StartAsync();
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_server is not null)
         {

@@ -10,13 +10,13 @@ public sealed class PostgresDatabaseFixture : IAsyncLifetime
 
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException("The fixture has not been initialized.");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _cluster = await PostgresCluster.SharedAsync();
         _connectionString = await _cluster.CreateDatabaseAsync("stchat_test");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_cluster is not null && _connectionString is not null)
         {

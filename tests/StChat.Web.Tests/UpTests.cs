@@ -2,7 +2,6 @@ using System.Diagnostics;
 using StChat.Testing;
 using StChat.Web.Tests.Infrastructure;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace StChat.Web.Tests;
 

@@ -20,13 +20,13 @@ public class ChatHostFixture : IAsyncLifetime
         ["MessageBurst"] = "1000",
     };
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         await _database.InitializeAsync();
         _host = await ChatHost.StartAsync(_database.ConnectionString, Chat);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_host is not null)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Xunit;
 
 namespace StChat.Web.Tests.Infrastructure;
@@ -7,7 +8,8 @@ namespace StChat.Web.Tests.Infrastructure;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class RootFactAttribute : FactAttribute
 {
-    public RootFactAttribute()
+    public RootFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (Environment.UserName != "root")
         {

@@ -12,14 +12,14 @@ public sealed class StackFixture : IAsyncLifetime
 
     public ServeProcess Serve => _serve ?? throw new InvalidOperationException("The fixture has not been initialized.");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         await _database.InitializeAsync();
         _nats = await NatsServer.StartAsync();
         _serve = await ServeProcess.StartAsync(_database.ConnectionString, _nats.Url);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_serve is not null)
         {
