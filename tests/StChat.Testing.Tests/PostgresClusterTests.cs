@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using StChat.Testing;
 using Xunit;
@@ -72,6 +73,98 @@ public sealed class PostgresClusterTests
     }
 
     [Fact]
+    public async Task Paused_server_accepts_connections_but_answers_nothing_until_it_is_unpaused()
+    {
+        await using var cluster = await PostgresCluster.StartAsync();
+        var connectionString = Unpooled(await cluster.CreateDatabaseAsync());
+        await using (var connection = await OpenAsync(connectionString))
+        {
+            await Execute(connection, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (3)");
+        }
+
+        await using var held = await OpenAsync(connectionString);
+        await cluster.PauseAsync();
+        try
+        {
+            // Not refused: the statement on an open connection and a new connection both hang until their timeouts.
+            await using var select = new NpgsqlCommand("SELECT n FROM kept", held) { CommandTimeout = 2 };
+            var hung = await Assert.ThrowsAnyAsync<Exception>(() => select.ExecuteScalarAsync());
+            Assert.True(IsTimeout(hung), $"expected a timeout, got {hung}");
+            var clock = Stopwatch.StartNew();
+            var connect = await Assert.ThrowsAnyAsync<Exception>(() => OpenAsync(connectionString));
+            Assert.True(IsTimeout(connect), $"expected a connect timeout, got {connect}");
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(4), $"the connect failed after {clock.Elapsed} instead of hanging");
+        }
+        finally
+        {
+            await cluster.UnpauseAsync();
+        }
+
+        await using var reopened = await OpenAsync(connectionString);
+        await using var after = new NpgsqlCommand("SELECT n FROM kept", reopened);
+        Assert.Equal(3, await after.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task With_Docker_each_fault_acts_on_a_labelled_container_that_keeps_its_loopback_port()
+    {
+        if (!PostgresCluster.UsesDocker)
+        {
+            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "CI prepares a Docker engine; the PostgreSQL fixtures must use it");
+            return;
+        }
+
+        await using var cluster = await PostgresCluster.StartAsync();
+        var id = cluster.ContainerId!;
+        Assert.Equal("postgres", await Inspect(id, "{{index .Config.Labels \"org.stchat.test\"}}"));
+        var published = await Inspect(id, "{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostIp}}:{{.HostPort}}{{end}}{{end}}");
+        Assert.Equal($"127.0.0.1:{new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString).Port}", published);
+        var connectionString = Unpooled(await cluster.CreateDatabaseAsync());
+        await using (var connection = await OpenAsync(connectionString))
+        {
+            await Execute(connection, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (11)");
+        }
+
+        await cluster.PauseAsync();
+        Assert.Equal("paused", await Inspect(id, "{{.State.Status}}"));
+        await cluster.UnpauseAsync();
+        Assert.Equal("running", await Inspect(id, "{{.State.Status}}"));
+
+        await cluster.StopAsync();
+        Assert.Equal("exited", await Inspect(id, "{{.State.Status}}"));
+        await cluster.StartAgainAsync();
+        Assert.Equal("running", await Inspect(id, "{{.State.Status}}"));
+
+        await cluster.KillAsync();
+        Assert.Equal("exited 137", await Inspect(id, "{{.State.Status}} {{.State.ExitCode}}"));
+        await cluster.StartAgainAsync();
+        Assert.Equal(published, await Inspect(id, "{{range $p, $b := .NetworkSettings.Ports}}{{range $b}}{{.HostIp}}:{{.HostPort}}{{end}}{{end}}"));
+        await Eventually.Until(async () =>
+        {
+            await using var connection = await OpenAsync(connectionString);
+            await using var select = new NpgsqlCommand("SELECT n FROM kept", connection);
+            return await select.ExecuteScalarAsync() is 11;
+        }, Patience, "the container should come back on its port with its committed row");
+
+        await cluster.DisposeAsync();
+        Assert.Equal("", await Docker("ps", "-a", "-q", "--filter", $"id={id}"));
+    }
+
+    [Fact]
+    public async Task With_Docker_the_shared_server_is_a_container()
+    {
+        var cluster = await PostgresCluster.SharedAsync();
+        if (!PostgresCluster.UsesDocker || Environment.GetEnvironmentVariable(PostgresCluster.ServerVariable) is { Length: > 0 })
+        {
+            Assert.Null(cluster.ContainerId);
+            return;
+        }
+
+        Assert.Equal("running", await Inspect(cluster.ContainerId!, "{{.State.Status}}"));
+        Assert.Contains("fsync=off", await Inspect(cluster.ContainerId!, "{{join .Args \" \"}}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Two_fixtures_get_different_databases()
     {
         var first = new PostgresDatabaseFixture();
@@ -123,6 +216,27 @@ public sealed class PostgresClusterTests
 
         await using var connection = await OpenAsync(cluster.AdminConnectionString);
         Assert.Equal(System.Data.ConnectionState.Open, connection.State);
+    }
+
+    // Npgsql reports both a command timeout and a connect timeout as an NpgsqlException around a TimeoutException.
+    private static bool IsTimeout(Exception e) => e is TimeoutException || e.InnerException is TimeoutException;
+
+    private static Task<string> Inspect(string containerId, string format) => Docker("inspect", "-f", format, containerId);
+
+    private static async Task<string> Docker(params string[] args)
+    {
+        var info = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"docker {string.Join(' ', args)} exited with {process.ExitCode}: {await error}");
+        return (await output).Trim();
     }
 
     private static string Unpooled(string connectionString) =>
