@@ -135,12 +135,7 @@ internal sealed class ChatLogWriter : BackgroundService
 
             try
             {
-                AppendResult result;
-                // Not linked to giveUp: a commit that is under way is allowed to finish during shutdown.
-                using (var timeout = new CancellationTokenSource(_options.WriteAttemptTimeout))
-                {
-                    result = await _store.AppendAsync(_batch, Truncate(UtcNow), timeout.Token);
-                }
+                var result = await AppendWithinAttemptTimeoutAsync();
 
                 for (var i = 0; i < _batch.Count; i++)
                 {
@@ -199,6 +194,27 @@ internal sealed class ChatLogWriter : BackgroundService
 
             await Task.Delay(delay, _time, giveUp);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+        }
+    }
+
+    // Npgsql honours the token only as far as PostgreSQL answers: against a server that hangs (paused, or behind a
+    // network that drops packets) its cancel request waits for that server too. So the attempt is given up at its
+    // timeout whatever the driver does, and works on a copy of the batch, which the retry goes on changing. Should
+    // the abandoned attempt still commit, the retry finds its ids stored (chat_log is unique per room and id).
+    private async Task<AppendResult> AppendWithinAttemptTimeoutAsync()
+    {
+        var timeout = _options.WriteAttemptTimeout;
+
+        // Not linked to the stopping token: a commit that is under way is allowed to finish during shutdown.
+        using var cancel = new CancellationTokenSource(timeout, _time);
+        var attempt = _store.AppendAsync(_batch.ToArray(), Truncate(UtcNow), cancel.Token);
+        try
+        {
+            return await attempt.WaitAsync(timeout, _time, CancellationToken.None);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"PostgreSQL did not answer within {timeout.TotalSeconds:0.###} s", e);
         }
     }
 
