@@ -6,10 +6,10 @@ namespace StChat.Testing;
 // Testcontainers has no call for it (SIGKILL, listing by label). Every container is labelled with its owner (host,
 // pid and start time of the test process), so that the containers of a crashed run can be told from those of a run
 // still going on in parallel.
-internal static class DockerEngine
+public static class DockerEngine
 {
-    public const string Label = "org.stchat.test";
-    public const string OwnerLabel = "org.stchat.test.owner";
+    internal const string Label = "org.stchat.test";
+    internal const string OwnerLabel = "org.stchat.test.owner";
 
     /// <summary>Set to <c>false</c> to use the local PostgreSQL binaries even when Docker answers.</summary>
     public const string SwitchVariable = "STCHAT_TEST_DOCKER";
@@ -33,9 +33,9 @@ internal static class DockerEngine
     /// <summary>Why the engine is not used, or null when it is.</summary>
     public static string? WhyUnavailable => Unavailable.Value;
 
-    public static string Owner { get; } = string.Join('/', Environment.MachineName, Environment.ProcessId, ProcessStartTicks(Environment.ProcessId));
+    internal static string Owner { get; } = string.Join('/', Environment.MachineName, Environment.ProcessId, ProcessStartTicks(Environment.ProcessId));
 
-    public static async Task<string> RunCheckedAsync(IEnumerable<string> args, CancellationToken ct)
+    internal static async Task<string> RunCheckedAsync(IEnumerable<string> args, CancellationToken ct)
     {
         var list = args.ToList();
         var (exitCode, output) = await ChildProcess.RunAsync(Cli(), list, "/", ct);
@@ -48,10 +48,10 @@ internal static class DockerEngine
     }
 
     /// <summary>Removes a container and its anonymous volumes, paused or not.</summary>
-    public static void Remove(string containerId) => ChildProcess.Run(Cli(), ["rm", "-f", "-v", containerId], "/");
+    internal static void Remove(string containerId) => ChildProcess.Run(Cli(), ["rm", "-f", "-v", containerId], "/");
 
     // Removes the container once this process is gone, however it ends.
-    public static void RemoveWhenProcessExits(string containerId) =>
+    internal static void RemoveWhenProcessExits(string containerId) =>
         ChildProcess.StartReaper("\"$@\"", [Cli(), "rm", "-f", "-v", containerId]);
 
     private static string Cli() => ExecutableLocator.FindOnPath("docker") ?? "docker";
