@@ -35,11 +35,7 @@ public sealed class PostgresClusterTests
     public async Task Private_cluster_stops_and_starts_again_with_its_data()
     {
         await using var cluster = await PostgresCluster.StartAsync();
-        var connectionString = Unpooled(await cluster.CreateDatabaseAsync());
-        await using (var connection = await OpenAsync(connectionString))
-        {
-            await Execute(connection, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)");
-        }
+        var connectionString = await CreateKeptRowAsync(cluster, 42);
 
         await cluster.StopAsync();
         await Assert.ThrowsAnyAsync<NpgsqlException>(() => OpenAsync(connectionString));
@@ -54,11 +50,7 @@ public sealed class PostgresClusterTests
     public async Task Killed_cluster_recovers_on_start_again()
     {
         await using var cluster = await PostgresCluster.StartAsync();
-        var connectionString = Unpooled(await cluster.CreateDatabaseAsync());
-        await using (var connection = await OpenAsync(connectionString))
-        {
-            await Execute(connection, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)");
-        }
+        var connectionString = await CreateKeptRowAsync(cluster, 7);
 
         await cluster.KillAsync();
         await Assert.ThrowsAnyAsync<NpgsqlException>(() => OpenAsync(connectionString));
@@ -76,11 +68,7 @@ public sealed class PostgresClusterTests
     public async Task Paused_server_accepts_connections_but_answers_nothing_until_it_is_unpaused()
     {
         await using var cluster = await PostgresCluster.StartAsync();
-        var connectionString = Unpooled(await cluster.CreateDatabaseAsync());
-        await using (var connection = await OpenAsync(connectionString))
-        {
-            await Execute(connection, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (3)");
-        }
+        var connectionString = await CreateKeptRowAsync(cluster, 3);
 
         await using var held = await OpenAsync(connectionString);
         await cluster.PauseAsync();
@@ -119,11 +107,7 @@ public sealed class PostgresClusterTests
         Assert.Equal("postgres", await Inspect(id, "{{index .Config.Labels \"org.stchat.test\"}}"));
         var published = await Inspect(id, "{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostIp}}:{{.HostPort}}{{end}}{{end}}");
         Assert.Equal($"127.0.0.1:{new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString).Port}", published);
-        var connectionString = Unpooled(await cluster.CreateDatabaseAsync());
-        await using (var connection = await OpenAsync(connectionString))
-        {
-            await Execute(connection, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (11)");
-        }
+        var connectionString = await CreateKeptRowAsync(cluster, 11);
 
         await cluster.PauseAsync();
         Assert.Equal("paused", await Inspect(id, "{{.State.Status}}"));
@@ -237,6 +221,15 @@ public sealed class PostgresClusterTests
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"docker {string.Join(' ', args)} exited with {process.ExitCode}: {await error}");
         return (await output).Trim();
+    }
+
+    // A new database holding table kept with one row, n; the connection string is unpooled, so nothing outlives a fault.
+    private static async Task<string> CreateKeptRowAsync(PostgresCluster cluster, int n)
+    {
+        var connectionString = Unpooled(await cluster.CreateDatabaseAsync());
+        await using var connection = await OpenAsync(connectionString);
+        await Execute(connection, $"CREATE TABLE kept (n int); INSERT INTO kept VALUES ({n})");
+        return connectionString;
     }
 
     private static string Unpooled(string connectionString) =>
