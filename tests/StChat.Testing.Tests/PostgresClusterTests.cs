@@ -135,6 +135,33 @@ public sealed class PostgresClusterTests
     }
 
     [Fact]
+    public async Task With_Docker_labelled_containers_of_an_ended_test_process_are_swept_and_live_ones_kept()
+    {
+        if (!PostgresCluster.UsesDocker)
+        {
+            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "CI prepares a Docker engine; the PostgreSQL fixtures must use it");
+            return;
+        }
+
+        // Created, never started: a crashed run's leftover, a live owner's container, and one from another machine.
+        var ended = await CreateLabelledAsync($"{Environment.MachineName}/{Environment.ProcessId}/not-this-start");
+        var live = await CreateLabelledAsync(DockerEngine.Owner);
+        var elsewhere = await CreateLabelledAsync($"another-{Environment.MachineName}/1/1");
+        try
+        {
+            DockerEngine.SweepStale();
+
+            Assert.Equal("", await Docker("ps", "-a", "-q", "--filter", $"id={ended}"));
+            Assert.Equal("created", await Inspect(live, "{{.State.Status}}"));
+            Assert.Equal("created", await Inspect(elsewhere, "{{.State.Status}}"));
+        }
+        finally
+        {
+            await Docker("rm", "-f", "-v", ended, live, elsewhere);
+        }
+    }
+
+    [Fact]
     public async Task With_Docker_the_shared_server_is_a_container()
     {
         var cluster = await PostgresCluster.SharedAsync();
@@ -204,6 +231,9 @@ public sealed class PostgresClusterTests
 
     // Npgsql reports both a command timeout and a connect timeout as an NpgsqlException around a TimeoutException.
     private static bool IsTimeout(Exception e) => e is TimeoutException || e.InnerException is TimeoutException;
+
+    private static Task<string> CreateLabelledAsync(string owner) =>
+        Docker("create", "--label", $"{DockerEngine.Label}=postgres", "--label", $"{DockerEngine.OwnerLabel}={owner}", "postgres:15");
 
     private static Task<string> Inspect(string containerId, string format) => Docker("inspect", "-f", format, containerId);
 

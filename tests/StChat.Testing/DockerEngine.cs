@@ -96,7 +96,7 @@ public static class DockerEngine
     }
 
     // Containers whose owning test process has ended, on this machine; Ryuk would have removed them.
-    private static void SweepStale()
+    internal static void SweepStale()
     {
         var (exitCode, output) = ChildProcess.Run(Cli(),
             ["ps", "-a", "--filter", $"label={Label}", "--format", $"{{{{.ID}}}} {{{{.Label \"{OwnerLabel}\"}}}}"], "/");
