@@ -205,16 +205,24 @@ internal sealed class ChatLogWriter : BackgroundService
     {
         var timeout = _options.WriteAttemptTimeout;
 
-        // Not linked to the stopping token: a commit that is under way is allowed to finish during shutdown.
-        using var cancel = new CancellationTokenSource(timeout, _time);
+        // Not linked to the stopping token: a commit that is under way is allowed to finish during shutdown. Disposed
+        // only once the attempt has ended: an abandoned attempt still needs its timer to cancel it.
+        var cancel = new CancellationTokenSource(timeout, _time);
         var attempt = _store.AppendAsync(_batch.ToArray(), Truncate(UtcNow), cancel.Token);
         try
         {
-            return await attempt.WaitAsync(timeout, _time, CancellationToken.None);
+            var result = await attempt.WaitAsync(timeout, _time, CancellationToken.None);
+            cancel.Dispose();
+            return result;
         }
-        catch (TimeoutException e)
+        catch (TimeoutException e) when (!attempt.IsCompleted)
         {
             throw new TimeoutException($"PostgreSQL did not answer within {timeout.TotalSeconds:0.###} s", e);
+        }
+        catch
+        {
+            cancel.Dispose();
+            throw;
         }
     }
 
