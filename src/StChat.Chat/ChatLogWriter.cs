@@ -136,13 +136,7 @@ internal sealed class ChatLogWriter : BackgroundService
 
             try
             {
-                AppendResult result;
-                // Not linked to giveUp: a commit that is under way is allowed to finish during shutdown. The time is
-                // cut to PostgreSQL's microseconds, so the live event and its replay show the same timestamp.
-                using (var timeout = new CancellationTokenSource(_options.WriteAttemptTimeout))
-                {
-                    result = await _store.AppendAsync(_batch, PostgresTimestamp.ToMicroseconds(UtcNow), timeout.Token);
-                }
+                var result = await AppendWithinAttemptTimeoutAsync();
 
                 for (var i = 0; i < _batch.Count; i++)
                 {
@@ -201,6 +195,36 @@ internal sealed class ChatLogWriter : BackgroundService
 
             await Task.Delay(delay, _time, giveUp);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+        }
+    }
+
+    // Npgsql honours the token only as far as PostgreSQL answers: against a server that hangs (paused, or behind a
+    // network that drops packets) its cancel request waits for that server too. So the attempt is given up at its
+    // timeout whatever the driver does, and works on a copy of the batch, which the retry goes on changing. Should
+    // the abandoned attempt still commit, the retry finds its ids stored (chat_log is unique per room and id).
+    private async Task<AppendResult> AppendWithinAttemptTimeoutAsync()
+    {
+        var timeout = _options.WriteAttemptTimeout;
+
+        // Not linked to the stopping token: a commit that is under way is allowed to finish during shutdown. Disposed
+        // only once the attempt has ended: an abandoned attempt still needs its timer to cancel it. The time is cut to
+        // PostgreSQL's microseconds, so the live event and its replay show the same timestamp.
+        var cancel = new CancellationTokenSource(timeout, _time);
+        var attempt = _store.AppendAsync(_batch.ToArray(), PostgresTimestamp.ToMicroseconds(UtcNow), cancel.Token);
+        try
+        {
+            var result = await attempt.WaitAsync(timeout, _time, CancellationToken.None);
+            cancel.Dispose();
+            return result;
+        }
+        catch (TimeoutException e) when (!attempt.IsCompleted)
+        {
+            throw new TimeoutException($"PostgreSQL did not answer within {timeout.TotalSeconds:0.###} s", e);
+        }
+        catch
+        {
+            cancel.Dispose();
+            throw;
         }
     }
 

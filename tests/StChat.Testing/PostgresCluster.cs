@@ -4,8 +4,9 @@ using Npgsql;
 
 namespace StChat.Testing;
 
-// A throwaway PostgreSQL cluster (initdb into a temp dir, pg_ctl on a random port), or an existing server named by
-// STCHAT_TEST_POSTGRES. Only clusters this class started can be stopped, killed and started again.
+// A throwaway PostgreSQL server: a Docker container when an engine answers (Testcontainers), otherwise a cluster
+// from the local binaries (initdb into a temp dir, pg_ctl on a random port); or an existing server named by
+// STCHAT_TEST_POSTGRES. Only servers this class started can be stopped, killed, paused and started again.
 public sealed class PostgresCluster : IAsyncDisposable
 {
     public const string ServerVariable = "STCHAT_TEST_POSTGRES";
@@ -15,14 +16,16 @@ public sealed class PostgresCluster : IAsyncDisposable
     // Clusters still running when the test process exits (the shared one, or any a test forgot) are shut down then.
     private static readonly ConcurrentDictionary<PostgresCluster, byte> Live = new();
 
+    private static int _fallbackAnnounced;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly PostgresInstance? _owned;
+    private readonly IPostgresServer? _owned;
     private readonly bool _isShared;
     private bool _disposed;
 
     static PostgresCluster() => AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAllLive();
 
-    private PostgresCluster(string adminConnectionString, PostgresInstance? owned, bool isShared)
+    private PostgresCluster(string adminConnectionString, IPostgresServer? owned, bool isShared)
     {
         AdminConnectionString = adminConnectionString;
         _owned = owned;
@@ -31,10 +34,16 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     public string AdminConnectionString { get; private set; }
 
+    /// <summary>The Docker container this server runs in, or null for a local cluster or the STCHAT_TEST_POSTGRES server.</summary>
+    public string? ContainerId => _owned?.ContainerId;
+
+    /// <summary>True when the tests' servers are Docker containers, false when they run from the local binaries.</summary>
+    public static bool UsesDocker => DockerEngine.IsAvailable;
+
     /// <summary>Starts a private cluster that the caller owns and may stop, kill and start again.</summary>
     public static async Task<PostgresCluster> StartAsync(CancellationToken ct = default)
     {
-        var owned = await PostgresInstance.CreateAsync(ct);
+        var owned = await CreateServerAsync(ct);
         var cluster = new PostgresCluster(owned.AdminConnectionString, owned, isShared: false);
         Live.TryAdd(cluster, 0);
         return cluster;
@@ -59,14 +68,23 @@ public sealed class PostgresCluster : IAsyncDisposable
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
     }
 
-    /// <summary>Fast shutdown (pg_ctl stop -m fast): connections are closed, the data is kept.</summary>
+    /// <summary>Fast shutdown (docker stop, or pg_ctl stop -m fast): connections are closed, the data is kept.</summary>
     public Task StopAsync() => WithOwnedAsync(owned => owned.StopAsync(CancellationToken.None), CancellationToken.None);
 
-    /// <summary>Starts a stopped or killed cluster again on the same port and data directory.</summary>
+    /// <summary>Starts a stopped or killed server again on the same port and data directory.</summary>
     public Task StartAgainAsync(CancellationToken ct = default) => WithOwnedAsync(owned => owned.StartAgainAsync(ct), ct);
 
-    /// <summary>SIGKILL to the postmaster, as in a crash; StartAgainAsync then runs crash recovery.</summary>
+    /// <summary>SIGKILL (docker kill -s KILL, or to the postmaster), as in a crash; StartAgainAsync then runs crash recovery.</summary>
     public Task KillAsync() => WithOwnedAsync(owned => owned.KillAsync(CancellationToken.None), CancellationToken.None);
+
+    /// <summary>
+    /// Freezes the server (docker pause, or SIGSTOP to the postmaster and its backends): it still accepts TCP
+    /// connections but answers nothing, a database that hangs instead of refusing. UnpauseAsync resumes it.
+    /// </summary>
+    public Task PauseAsync() => WithOwnedAsync(owned => owned.PauseAsync(CancellationToken.None), CancellationToken.None);
+
+    /// <summary>Resumes a paused server; the connections and statements it held go on where they stopped.</summary>
+    public Task UnpauseAsync() => WithOwnedAsync(owned => owned.UnpauseAsync(CancellationToken.None), CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {
@@ -129,7 +147,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         var external = Environment.GetEnvironmentVariable(ServerVariable);
         if (string.IsNullOrWhiteSpace(external))
         {
-            var owned = await PostgresInstance.CreateAsync(CancellationToken.None);
+            var owned = await CreateServerAsync(CancellationToken.None);
             var cluster = new PostgresCluster(owned.AdminConnectionString, owned, isShared: true);
             Live.TryAdd(cluster, 0);
             return cluster;
@@ -151,6 +169,23 @@ public sealed class PostgresCluster : IAsyncDisposable
         return new PostgresCluster(external, owned: null, isShared: true);
     }
 
+    private static async Task<IPostgresServer> CreateServerAsync(CancellationToken ct)
+    {
+        if (DockerEngine.IsAvailable)
+        {
+            return await PostgresContainer.CreateAsync(ct);
+        }
+
+        if (Interlocked.Exchange(ref _fallbackAnnounced, 1) == 0)
+        {
+            Console.Error.WriteLine(
+                $"StChat.Testing: no Docker engine for PostgreSQL containers ({DockerEngine.WhyUnavailable}); " +
+                "the tests start PostgreSQL from the local binaries instead.");
+        }
+
+        return await PostgresInstance.CreateAsync(ct);
+    }
+
     private static void StopAllLive()
     {
         foreach (var cluster in Live.Keys)
@@ -159,11 +194,11 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
     }
 
-    private async Task WithOwnedAsync(Func<PostgresInstance, Task> action, CancellationToken ct)
+    private async Task WithOwnedAsync(Func<IPostgresServer, Task> action, CancellationToken ct)
     {
         if (_owned is null)
         {
-            throw new InvalidOperationException($"This cluster is the server named by {ServerVariable}; only clusters the tests started can be stopped or killed.");
+            throw new InvalidOperationException($"This cluster is the server named by {ServerVariable}; only servers the tests started can be stopped, killed or paused.");
         }
 
         await _gate.WaitAsync(ct);

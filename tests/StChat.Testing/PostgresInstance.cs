@@ -5,7 +5,7 @@ using Npgsql;
 namespace StChat.Testing;
 
 // The processes and files behind one cluster the tests own: <root>/data (PGDATA), <root>/sock, <root>/postgres.log.
-internal sealed class PostgresInstance
+internal sealed class PostgresInstance : IPostgresServer
 {
     private const string Superuser = "postgres";
     private static readonly TimeSpan StartAgainTimeout = TimeSpan.FromSeconds(20);
@@ -22,6 +22,8 @@ internal sealed class PostgresInstance
     }
 
     public int Port { get; private set; }
+
+    public string? ContainerId => null;
 
     public string AdminConnectionString => new NpgsqlConnectionStringBuilder
     {
@@ -136,11 +138,19 @@ internal sealed class PostgresInstance
         }
     }
 
-    // Synchronous so that it also works from AppDomain.ProcessExit. Immediate mode still removes shared memory.
+    // SIGSTOP to the postmaster and every backend: connections are still accepted by the kernel, but nothing answers.
+    public Task PauseAsync(CancellationToken ct) => SignalServerAsync(NativeMethods.SigStop, ct);
+
+    public Task UnpauseAsync(CancellationToken ct) => SignalServerAsync(NativeMethods.SigCont, ct);
+
+    // Immediate mode still removes shared memory.
     public void Destroy()
     {
         if (ReadPostmasterPid() is { } pid)
         {
+            // Stopped processes would not act on pg_ctl's signal.
+            _ = SignalServerAsync(NativeMethods.SigCont, CancellationToken.None);
+
             var (exitCode, _) = Run("pg_ctl", "stop", "-D", DataDirectory, "-m", "immediate", "-w", "-t", "10");
             if (exitCode != 0 && IsAlive(pid))
             {
@@ -159,34 +169,16 @@ internal sealed class PostgresInstance
         }
     }
 
-    // vstest kills the test host about 100 ms after the last test, often before ProcessExit handlers finish, and a
-    // crashed host runs none. A detached shell outlives the host, then stops the cluster and removes its directory.
+    // A crashed or abruptly ended test host leaves the cluster running; this stops it and removes its directory.
     private void StartReaper()
     {
         const string Script = """
-            exec </dev/null >/dev/null 2>&1
-            pid="$1"; root="$2"; shift 2
-            while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+            root="$1"; shift
             if [ -f "$root/data/postmaster.pid" ]; then "$@" >/dev/null 2>&1; fi
             rm -rf "$root"
             """;
         var (pgCtl, stopArgs) = CommandLine("pg_ctl", ["stop", "-D", DataDirectory, "-m", "immediate", "-w", "-t", "10"]);
-        var info = new ProcessStartInfo("setsid")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = "/",
-        };
-        foreach (var arg in (string[])["--fork", "sh", "-c", Script, "sh", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), _root, pgCtl, .. stopArgs])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var setsid = Process.Start(info) ?? throw new InvalidOperationException("Could not start setsid.");
-        setsid.StandardInput.Close();
-        setsid.WaitForExit();
+        ChildProcess.StartReaper(Script, [_root, pgCtl, .. stopArgs]);
     }
 
     private static async Task<string> CreateRootAsync(bool runAsPostgresUser, CancellationToken ct)
@@ -203,7 +195,7 @@ internal sealed class PostgresInstance
         Directory.CreateDirectory(Path.Combine(root, "sock"));
         if (runAsPostgresUser)
         {
-            var (exitCode, output) = await RunProcessAsync("chown", ["-R", $"{Superuser}:{Superuser}", root], root, ct);
+            var (exitCode, output) = await ChildProcess.RunAsync("chown", ["-R", $"{Superuser}:{Superuser}", root], root, ct);
             if (exitCode != 0)
             {
                 Directory.Delete(root, recursive: true);
@@ -229,6 +221,56 @@ internal sealed class PostgresInstance
         return true;
     }
 
+    // The postmaster first on stop, so that it forks no new backend; its children first on continue, for the same reason.
+    private Task SignalServerAsync(int signal, CancellationToken ct)
+    {
+        if (ReadPostmasterPid() is not { } postmaster)
+        {
+            throw new InvalidOperationException("The cluster is not running.");
+        }
+
+        var children = ChildrenOf(postmaster);
+        int[] order = signal == NativeMethods.SigStop ? [postmaster, .. children] : [.. children, postmaster];
+        foreach (var pid in order)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (NativeMethods.Kill(pid, signal) != 0 && IsAlive(pid))
+            {
+                throw new InvalidOperationException($"kill({pid}, {signal}) failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static List<int> ChildrenOf(int parent)
+    {
+        var children = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var ppid = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
+                if (ppid == parent.ToString(CultureInfo.InvariantCulture))
+                {
+                    children.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // Exited while being listed.
+            }
+        }
+
+        return children;
+    }
+
     // A zombie has exited (its resources are free) even though /proc still lists it.
     private static bool IsAlive(int pid)
     {
@@ -246,36 +288,6 @@ internal sealed class PostgresInstance
         {
             return true;
         }
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunProcessAsync(string fileName, IEnumerable<string> args, string workingDirectory, CancellationToken ct)
-    {
-        using var process = StartProcess(fileName, args, workingDirectory, out var log);
-        await process.WaitForExitAsync(ct);
-        return (process.ExitCode, log.ToString());
-    }
-
-    private static Process StartProcess(string fileName, IEnumerable<string> args, string workingDirectory, out ProcessLog log)
-    {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = new Process { StartInfo = info };
-        log = new ProcessLog();
-        log.Attach(process);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 
     // fsync and full_page_writes are off because these clusters hold only test data and speed matters. That is safe
@@ -309,15 +321,13 @@ internal sealed class PostgresInstance
     private Task<(int ExitCode, string Output)> RunAsync(string tool, CancellationToken ct, params string[] args)
     {
         var (fileName, fullArgs) = CommandLine(tool, args);
-        return RunProcessAsync(fileName, fullArgs, _root, ct);
+        return ChildProcess.RunAsync(fileName, fullArgs, _root, ct);
     }
 
     private (int ExitCode, string Output) Run(string tool, params string[] args)
     {
         var (fileName, fullArgs) = CommandLine(tool, args);
-        using var process = StartProcess(fileName, fullArgs, _root, out var log);
-        process.WaitForExit();
-        return (process.ExitCode, log.ToString());
+        return ChildProcess.Run(fileName, fullArgs, _root);
     }
 
     private (string FileName, string[] Args) CommandLine(string tool, string[] args)
