@@ -46,7 +46,7 @@ internal sealed class BatchCommitter(
         try
         {
             written = await _retry.UntilDoneAsync(
-                ct => store.WriteAsync(_options.Stream, batch.Rows, ct),
+                ct => WhileHeldAsync(store.WriteAsync(_options.Stream, batch.Rows, ct), batch),
                 e => e is NpgsqlException,
                 async (e, attempt, delay) =>
                 {
@@ -56,11 +56,7 @@ internal sealed class BatchCommitter(
                     // The broker keeps the batch reserved while we wait, so a long outage ends without a redelivery storm.
                     if (Stopwatch.GetElapsedTime(batch.ReservedSince) + delay >= _options.AckWait / 2)
                     {
-                        await SignalInProgressAsync(batch);
-                        if (Waiting is { } waiting)
-                        {
-                            await SignalInProgressAsync(waiting);
-                        }
+                        await HoldAsync(batch);
                     }
                 },
                 ct);
@@ -86,6 +82,44 @@ internal sealed class BatchCommitter(
         }
 
         batch.Clear();
+    }
+
+    // A database that hangs instead of refusing (paused, or behind a network path that drops packets) leaves a statement
+    // waiting for as long as the TCP connection lives, with no error to retry on. While the attempt waits, the wait is
+    // logged and the batch kept reserved with +WPI every third of AckWait, so a hang of any length ends without a
+    // redelivery to another worker and is plain in the log.
+    private async Task<T> WhileHeldAsync<T>(Task<T> attempt, IngestBatch batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var stalled = false;
+        while (true)
+        {
+            try
+            {
+                var result = await attempt.WaitAsync(_options.AckWait / 3);
+                if (stalled)
+                {
+                    Log.StoredAfterStall(logger, Stopwatch.GetElapsedTime(started).TotalSeconds, batch.Messages.Count);
+                }
+
+                return result;
+            }
+            catch (TimeoutException) when (!attempt.IsCompleted)
+            {
+                stalled = true;
+                Log.StoreStalled(logger, Stopwatch.GetElapsedTime(started).TotalSeconds, batch.Messages.Count);
+                await HoldAsync(batch);
+            }
+        }
+    }
+
+    private async Task HoldAsync(IngestBatch batch)
+    {
+        await SignalInProgressAsync(batch);
+        if (Waiting is { } waiting)
+        {
+            await SignalInProgressAsync(waiting);
+        }
     }
 
     /// <summary>

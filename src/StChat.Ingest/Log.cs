@@ -39,6 +39,14 @@ internal static partial class Log
     [LoggerMessage(LogLevel.Information, "PostgreSQL is back; stored the batch of {Count} after {Attempts} failed attempt(s)")]
     public static partial void StoredAfterFailures(ILogger logger, int count, int attempts);
 
+    [LoggerMessage(LogLevel.Warning,
+        "PostgreSQL has not answered for {Seconds:0} s while storing a batch of {Count} message(s); nothing of it is " +
+        "acknowledged, and the broker is told it is still in progress so that it keeps the batch for this worker")]
+    public static partial void StoreStalled(ILogger logger, double seconds, int count);
+
+    [LoggerMessage(LogLevel.Information, "PostgreSQL answered after {Seconds:0.0} s; the batch of {Count} is stored")]
+    public static partial void StoredAfterStall(ILogger logger, double seconds, int count);
+
     [LoggerMessage(LogLevel.Warning, "{Count} message(s) could not be decoded and were stored in feed_rejects; first: {Error}")]
     public static partial void Rejected(ILogger logger, int count, string error);
 

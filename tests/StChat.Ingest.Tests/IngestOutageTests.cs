@@ -52,6 +52,36 @@ public sealed class IngestOutageTests : IAsyncLifetime
         await catalogue.AssertExactlyAsync(n);
     }
 
+    // A paused server accepts the connection and then answers nothing: no error to retry on, only a statement waiting.
+    [Fact]
+    public async Task PostgreSQL_paused_for_20_seconds_during_a_run_loses_and_doubles_nothing()
+    {
+        const int n = 8000;
+        var pause = TimeSpan.FromSeconds(20);
+        await using var cluster = await PostgresCluster.StartAsync();
+        var postgres = await cluster.CreateDatabaseAsync("ingest_pause");
+        await using var worker = IngestHost.Create(postgres, Nats.Url, _stream);
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+
+        var publishing = TestPublisher.PublishAsync(Nats.Url, 0, n, ratePerSubject: 2000);
+        var catalogue = new Catalogue(postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(500, 500), Patience, "some rows are stored before the pause");
+
+        await cluster.PauseAsync();
+        // The length of the fault itself, not a wait for a condition.
+        await Task.Delay(pause);
+        Assert.True(worker.Logs.Contains("PostgreSQL has not answered for"), worker.Logs.ToString());
+        await cluster.UnpauseAsync();
+
+        await publishing;
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, $"{n} rows per table are stored after the pause");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
+        Assert.True(worker.Logs.Contains("PostgreSQL answered after") || worker.Logs.Contains("PostgreSQL is back"),
+            worker.Logs.ToString());
+    }
+
     [Fact]
     public async Task Worker_resumes_by_itself_after_nats_server_restarts()
     {
