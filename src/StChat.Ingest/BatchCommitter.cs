@@ -46,7 +46,7 @@ internal sealed class BatchCommitter(
         try
         {
             written = await _retry.UntilDoneAsync(
-                ct => WhileHeldAsync(store.WriteAsync(_options.Stream, batch.Rows, ct), batch),
+                ct => WhileHeldAsync(store.WriteAsync(_options.Stream, batch.Rows, ct), batch, ct),
                 e => e is NpgsqlException,
                 async (e, attempt, delay) =>
                 {
@@ -88,29 +88,27 @@ internal sealed class BatchCommitter(
     // waiting for as long as the TCP connection lives, with no error to retry on. While the attempt waits, the wait is
     // logged and the batch kept reserved with +WPI every third of AckWait, so a hang of any length ends without a
     // redelivery to another worker and is plain in the log.
-    private async Task<T> WhileHeldAsync<T>(Task<T> attempt, IngestBatch batch)
+    private async Task<T> WhileHeldAsync<T>(Task<T> attempt, IngestBatch batch, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var stalled = false;
-        while (true)
+        while (await Task.WhenAny(attempt, Task.Delay(_options.AckWait / 3, ct)) != attempt)
         {
-            try
-            {
-                var result = await attempt.WaitAsync(_options.AckWait / 3);
-                if (stalled)
-                {
-                    Log.StoredAfterStall(logger, Stopwatch.GetElapsedTime(started).TotalSeconds, batch.Messages.Count);
-                }
-
-                return result;
-            }
-            catch (TimeoutException) when (!attempt.IsCompleted)
-            {
-                stalled = true;
-                Log.StoreStalled(logger, Stopwatch.GetElapsedTime(started).TotalSeconds, batch.Messages.Count);
-                await HoldAsync(batch);
-            }
+            // A stop gives the batch back rather than wait for a server that may never answer; should the abandoned
+            // attempt still commit, the redelivered messages are already stored and the key absorbs them.
+            ct.ThrowIfCancellationRequested();
+            stalled = true;
+            Log.StoreStalled(logger, Stopwatch.GetElapsedTime(started).TotalSeconds, batch.Messages.Count);
+            await HoldAsync(batch);
         }
+
+        var result = await attempt;
+        if (stalled)
+        {
+            Log.StoredAfterStall(logger, Stopwatch.GetElapsedTime(started).TotalSeconds, batch.Messages.Count);
+        }
+
+        return result;
     }
 
     private async Task HoldAsync(IngestBatch batch)

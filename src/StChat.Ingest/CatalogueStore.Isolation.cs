@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using StChat.Contracts;
 
@@ -98,9 +97,7 @@ internal sealed partial class CatalogueStore
     private FeedRejectRow Refused(
         string stream, ulong seq, string subject, ReadOnlyMemory<byte> payload, DateTimeOffset publishedAt, PostgresException e)
     {
-        logger.LogWarning(
-            "PostgreSQL refused message {Seq} on {Subject} of stream {Stream} ({SqlState}: {Error}); it is stored in " +
-            "feed_rejects instead", seq, subject, stream, e.SqlState, e.MessageText);
+        Log.RowRefused(logger, seq, subject, stream, e.SqlState, e.MessageText);
         return new FeedRejectRow(
             seq, subject, payload, $"PostgreSQL refused the row ({e.SqlState}): {e.MessageText}", publishedAt);
     }

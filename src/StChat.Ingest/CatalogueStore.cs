@@ -85,9 +85,7 @@ internal sealed partial class CatalogueStore(NpgsqlDataSource dataSource, ILogge
         }
         catch (PostgresException e) when (PostgresErrors.IsDataError(e))
         {
-            logger.LogWarning(
-                "PostgreSQL refused a row of a batch of {Count} ({SqlState}: {Error}); storing the batch one message at " +
-                "a time to set the refused message(s) aside in feed_rejects", batch.Count, e.SqlState, e.MessageText);
+            Log.RowRefusedInBatch(logger, batch.Count, e.SqlState, e.MessageText);
             return await WriteOneByOneAsync(stream, batch, ct);
         }
     }

@@ -50,7 +50,7 @@ internal sealed class FeedConsumer(
             await EnsureOnceAsync(ct);
             return true;
         },
-        e => e is NpgsqlException or NatsException,
+        IsOutage,
         (e, attempt, delay) =>
         {
             var hint = e is NatsNoRespondersException
@@ -88,7 +88,7 @@ internal sealed class FeedConsumer(
 
                 return true;
             },
-            e => e is NatsException or TimeoutException or NpgsqlException,
+            IsOutage,
             (e, attempt, delay) =>
             {
                 _consumer = null;
@@ -98,6 +98,11 @@ internal sealed class FeedConsumer(
             ct);
         batch.Decode();
     }
+
+    // The broker or PostgreSQL away for now. A JetStream call made while the client reconnects is cancelled once the
+    // command timeout passes (PublishTimeoutOnDisconnected); a real stop is told apart by the retry's own token.
+    private static bool IsOutage(Exception e) =>
+        e is NatsException or TimeoutException or OperationCanceledException or NpgsqlException;
 
     private async Task EnsureOnceAsync(CancellationToken ct)
     {

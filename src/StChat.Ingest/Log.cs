@@ -47,6 +47,16 @@ internal static partial class Log
     [LoggerMessage(LogLevel.Information, "PostgreSQL answered after {Seconds:0.0} s; the batch of {Count} is stored")]
     public static partial void StoredAfterStall(ILogger logger, double seconds, int count);
 
+    [LoggerMessage(LogLevel.Warning,
+        "PostgreSQL refused a row of a batch of {Count} ({SqlState}: {Error}); storing the batch one message at a time " +
+        "to set the refused message(s) aside in feed_rejects")]
+    public static partial void RowRefusedInBatch(ILogger logger, int count, string sqlState, string error);
+
+    [LoggerMessage(LogLevel.Warning,
+        "PostgreSQL refused message {Seq} on {Subject} of stream {Stream} ({SqlState}: {Error}); it is stored in " +
+        "feed_rejects instead")]
+    public static partial void RowRefused(ILogger logger, ulong seq, string subject, string stream, string sqlState, string error);
+
     [LoggerMessage(LogLevel.Warning, "{Count} message(s) could not be decoded and were stored in feed_rejects; first: {Error}")]
     public static partial void Rejected(ILogger logger, int count, string error);
 
