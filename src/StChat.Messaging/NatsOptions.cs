@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace StChat.Messaging;
 
 /// <summary>
@@ -40,4 +42,14 @@ public sealed record NatsOptions
 
     /// <summary>Reconnect attempts before the connection gives up for good; -1 never gives up.</summary>
     public int MaxReconnectAttempts { get; init; } = -1;
+
+    // The generated ToString would print the password, the token and credentials in the URL.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Url = {NatsUrl.Redact(Url)}, Name = {Name}, User = {User}, Password = {Secret.Mask(Password)}, ")
+            .Append($"Token = {Secret.Mask(Token)}, NKeySeedFile = {NKeySeedFile}, CredsFile = {CredsFile}, Tls = {Tls}, ")
+            .Append($"PingInterval = {PingInterval}, ReconnectWait = {ReconnectWait}, ReconnectWaitMax = {ReconnectWaitMax}, ")
+            .Append($"MaxReconnectAttempts = {MaxReconnectAttempts}");
+        return true;
+    }
 }

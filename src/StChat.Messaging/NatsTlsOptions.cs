@@ -15,6 +15,4 @@ public sealed record NatsTlsOptions
 
     /// <summary>Auto (TLS when the URL is tls:// or the server requires it), Prefer, Require, Implicit or Disable.</summary>
     public TlsMode Mode { get; init; } = TlsMode.Auto;
-
-    internal bool IsSet => CaFile is not null || CertFile is not null || KeyFile is not null || Mode != TlsMode.Auto;
 }

@@ -22,13 +22,28 @@ internal static class NatsUrl
 
         var urls = new List<string>();
         string? userInfo = null;
+        var withoutCredentials = false;
         foreach (var part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var withScheme = part.Contains("://", StringComparison.Ordinal) ? part : "nats://" + part;
             if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls")
-                || string.IsNullOrEmpty(uri.Host) || uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0)
+                || string.IsNullOrEmpty(uri.Host) || uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0
+                || uri.Fragment.Length > 0)
             {
-                error = $"Nats:Url contains '{Redact(part)}', which is not a nats:// or tls:// URL such as {Example}.";
+                error = $"{Quote(value, part)} is not a nats:// or tls:// URL such as {Example}. A ',', '/', '?', '#' " +
+                    "or '@' in a password or token must be percent-encoded (%2C, %2F, %3F, %23, %40), or set it in " +
+                    "Nats:Password or Nats:Token instead.";
+                return null;
+            }
+
+            // A server without credentials in front of one with them is how a password holding ',' reads once split:
+            // refusing it keeps pieces of that password out of the server list the client dials and logs.
+            withoutCredentials |= uri.UserInfo.Length == 0;
+            if (withoutCredentials && uri.UserInfo.Length > 0)
+            {
+                error = $"Nats:Url '{Redact(value)}' lists a server without credentials before one with them. Put the " +
+                    "credentials on the first server; a ',' in a password or token must be written %2C (or set it in " +
+                    "Nats:Password or Nats:Token instead).";
                 return null;
             }
 
@@ -72,26 +87,50 @@ internal static class NatsUrl
         return new NatsServers(string.Join(',', urls), user, password, token);
     }
 
-    /// <summary>The value with every password or token replaced by <c>***</c>, fit for a log line.</summary>
+    /// <summary>
+    /// The value with every password or token replaced by <c>***</c>, fit for a log line. It works on the whole value,
+    /// not on its comma-separated parts, because a password may hold ',' (or '@', '/', ':'): everything from after the
+    /// leading scheme up to the last '@' is hidden, except a user name that is plainly one.
+    /// </summary>
     public static string Redact(string value)
     {
-        var parts = value.Split(',');
-        for (var i = 0; i < parts.Length; i++)
+        var at = value.LastIndexOf('@');
+        if (at < 0)
         {
-            var part = parts[i];
-            var start = part.IndexOf("://", StringComparison.Ordinal) is var s and >= 0 ? s + 3 : 0;
-            var at = part.LastIndexOf('@');
-            if (at < start)
-            {
-                continue;
-            }
-
-            var colon = part.IndexOf(':', start);
-            parts[i] = colon >= 0 && colon < at
-                ? string.Concat(part.AsSpan(0, colon + 1), "***", part.AsSpan(at))
-                : string.Concat(part.AsSpan(0, start), "***", part.AsSpan(at));
+            return value;
         }
 
-        return string.Join(',', parts);
+        var start = LeadingSchemeLength(value);
+        var colon = value.IndexOf(':', start, at - start);
+        var user = colon < 0 ? "" : value[start..colon];
+        var shown = user.Length > 0 && !user.Any(c => c is ',' or '/' or '@' or '?' or '#' || char.IsWhiteSpace(c))
+            ? user + ":"
+            : "";
+        return string.Concat(value.AsSpan(0, start), shown, "***", value.AsSpan(at));
+    }
+
+    // The value when it has no credentials to hide, else the part quoted within the whole value redacted: the part
+    // alone may be a piece of a password that was split at a ','.
+    private static string Quote(string value, string part) => value.Contains('@', StringComparison.Ordinal)
+        ? $"Nats:Url '{Redact(value)}' has an entry that"
+        : $"Nats:Url contains '{part}', which";
+
+    // "nats://" at the very start; a "://" further in may belong to a password.
+    private static int LeadingSchemeLength(string value)
+    {
+        var i = 0;
+        while (i < value.Length && char.IsWhiteSpace(value[i]))
+        {
+            i++;
+        }
+
+        var schemeStart = i;
+        while (i < value.Length && (char.IsAsciiLetterOrDigit(value[i]) || value[i] is '+' or '-' or '.'))
+        {
+            i++;
+        }
+
+        return i > schemeStart && char.IsAsciiLetter(value[schemeStart])
+            && value.AsSpan(i).StartsWith("://", StringComparison.Ordinal) ? i + 3 : 0;
     }
 }

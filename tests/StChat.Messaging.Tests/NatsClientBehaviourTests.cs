@@ -44,12 +44,14 @@ public sealed class NatsClientBehaviourTests : IAsyncLifetime
             () => Task.FromResult(library.ConnectionState != NatsConnectionState.Open && ours.ConnectionState != NatsConnectionState.Open),
             Patience, "both clients notice the server is gone");
 
-        var clock = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<Exception>(async () => await ours.PublishAsync("pin.ours", "x"));
-        Assert.True(clock.Elapsed < Patience, $"our publish failed only after {clock.Elapsed}");
-
         var waiting = library.PublishAsync("pin.library", "x").AsTask();
-        await Assert.ThrowsAsync<TimeoutException>(() => waiting.WaitAsync(CommandTimeout * 3));
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<TaskCanceledException>(async () => await ours.PublishAsync("pin.ours", "x"));
+        var failedAfter = clock.Elapsed;
+
+        Assert.InRange(failedAfter, CommandTimeout * 0.9, CommandTimeout * 3);
+        await Assert.ThrowsAsync<TimeoutException>(() => waiting.WaitAsync(Max(TimeSpan.Zero, CommandTimeout * 3 - clock.Elapsed)));
+        Assert.False(waiting.IsCompleted);
 
         await Server.RestartAsync();
         await waiting.WaitAsync(Patience);
@@ -70,26 +72,54 @@ public sealed class NatsClientBehaviourTests : IAsyncLifetime
         Assert.Contains("maximum messages", second.Error.Description, StringComparison.Ordinal);
     }
 
+    // Whether the last acks are lost depends on how far the writer got when dispose came, so each case takes several
+    // rounds: on 3.3.2 the library defaults lost acks in about 12 rounds of 20, our options in none.
     [Fact]
     public async Task Acks_queued_just_before_dispose_reach_the_server_with_our_options()
     {
+        for (var round = 0; round < 10; round++)
+        {
+            Assert.Equal((0L, 0UL), await AckPendingAfterAckingAllAndDisposingAsync($"PIN_ACKS_OURS_{round}", OurOpts()));
+        }
+    }
+
+    [Fact]
+    public async Task Acks_queued_just_before_dispose_are_lost_now_and_then_with_the_library_defaults()
+    {
+        var rounds = new List<long>();
+        do
+        {
+            var (ackPending, _) = await AckPendingAfterAckingAllAndDisposingAsync(
+                $"PIN_ACKS_LIB_{rounds.Count}", new NatsOpts { Url = Server.Url });
+            rounds.Add(ackPending);
+        }
+        while (rounds[^1] == 0 && rounds.Count < 20);
+
+        Assert.True(rounds[^1] > 0, $"no ack was lost in {rounds.Count} rounds; DrainSubscriptionsOnDispose may no longer be needed");
+    }
+
+    // Fetches every message of a fresh stream, acks each, disposes the connection at once and asks the server what is
+    // still unacknowledged.
+    private async Task<(long AckPending, ulong Pending)> AckPendingAfterAckingAllAndDisposingAsync(string stream, NatsOpts consumerOpts)
+    {
         const int n = 200;
+        var subject = stream.ToLowerInvariant();
         await using (var setup = new NatsConnection(OurOpts()))
         {
             var js = new NatsJSContext(setup);
-            await js.CreateStreamAsync(new StreamConfig("PIN_ACKS", ["pin.acks"]));
-            await js.CreateOrUpdateConsumerAsync("PIN_ACKS", new ConsumerConfig("pin") { AckPolicy = ConsumerConfigAckPolicy.Explicit });
+            await js.CreateStreamAsync(new StreamConfig(stream, [subject]));
+            await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig("pin") { AckPolicy = ConsumerConfigAckPolicy.Explicit });
             for (var i = 0; i < n; i++)
             {
-                await setup.PublishAsync("pin.acks", i);
+                await setup.PublishAsync(subject, i);
             }
 
             await setup.PingAsync();
         }
 
-        var consumer = new NatsConnection(OurOpts());
+        var consumer = new NatsConnection(consumerOpts);
         var fetched = 0;
-        await foreach (var msg in (await new NatsJSContext(consumer).GetConsumerAsync("PIN_ACKS", "pin"))
+        await foreach (var msg in (await new NatsJSContext(consumer).GetConsumerAsync(stream, "pin"))
             .FetchNoWaitAsync<int>(new NatsJSFetchOpts { MaxMsgs = n }))
         {
             await msg.AckAsync();
@@ -100,8 +130,8 @@ public sealed class NatsClientBehaviourTests : IAsyncLifetime
 
         Assert.Equal(n, fetched);
         await using var probe = new NatsConnection(new NatsOpts { Url = Server.Url });
-        var info = (await new NatsJSContext(probe).GetConsumerAsync("PIN_ACKS", "pin")).Info;
-        Assert.Equal((0L, 0UL), (info.NumAckPending, info.NumPending));
+        var info = (await new NatsJSContext(probe).GetConsumerAsync(stream, "pin")).Info;
+        return (info.NumAckPending, info.NumPending);
     }
 
     [Fact]
@@ -143,4 +173,6 @@ public sealed class NatsClientBehaviourTests : IAsyncLifetime
             }
         }, Patience, "the consumer survives a server restart");
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -65,16 +65,63 @@ public sealed class NatsRegistrationTests
     }
 
     [Fact]
-    public async Task A_server_that_is_not_up_yet_is_left_to_the_reconnect_logic()
+    public async Task A_server_that_is_not_up_yet_is_connected_to_once_it_starts()
     {
-        var port = TestPorts.GetFreeTcpPort();
-        var (host, logs) = Build(new() { ["Nats:Url"] = $"nats://127.0.0.1:{port}" });
+        await using var server = await NatsServer.StartAsync();
+        await server.StopAsync();
+        var (host, logs) = Build(new()
+        {
+            ["Nats:Url"] = server.Url, ["Nats:ReconnectWait"] = "00:00:00.200", ["Nats:ReconnectWaitMax"] = "00:00:01",
+        });
         using (host)
         {
             await host.StartAsync();
-
+            var connection = host.Services.GetRequiredService<NatsConnection>();
             Assert.True(logs.Contains("is not reachable yet"), logs.ToString());
+            Assert.NotEqual(NatsConnectionState.Open, connection.ConnectionState);
+
+            await server.RestartAsync();
+
+            await Eventually.Until(() => Task.FromResult(connection.ConnectionState == NatsConnectionState.Open), Patience,
+                "the connection opens without anyone using it");
+            await Eventually.Until(() => Task.FromResult(logs.Contains("NATS connection open")), Patience, "the open is logged");
             await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_server_that_comes_up_later_and_refuses_the_password_is_logged_as_an_error_naming_the_settings()
+    {
+        await using var server = await NatsServer.StartAsync(new NatsServerOptions { User = "alice", Password = "right" });
+        await server.StopAsync();
+        var (host, logs) = Build(new()
+        {
+            ["Nats:Url"] = server.Url, ["Nats:User"] = "alice", ["Nats:Password"] = "wr0ng-pa55",
+            ["Nats:ReconnectWait"] = "00:00:00.200", ["Nats:ReconnectWaitMax"] = "00:00:01",
+        });
+        using (host)
+        {
+            await host.StartAsync();
+            await server.RestartAsync();
+
+            await Eventually.Until(
+                () => Task.FromResult(logs.Contains("refused the user and password in Nats:User and Nats:Password")),
+                Patience, "the refusal is logged");
+            Assert.DoesNotContain("wr0ng-pa55", logs.ToString(), StringComparison.Ordinal);
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Stopping_while_the_server_is_still_away_ends_the_retrying()
+    {
+        var (host, logs) = Build(new() { ["Nats:Url"] = $"nats://127.0.0.1:{TestPorts.GetFreeTcpPort()}" });
+        using (host)
+        {
+            await host.StartAsync();
+            Assert.True(logs.Contains("is not reachable yet"), logs.ToString());
+
+            await host.StopAsync().WaitAsync(Patience);
         }
     }
 
