@@ -27,7 +27,7 @@ internal sealed class BenchEnvironment(BenchSettings settings, NatsServer nats, 
         {
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__StChat.Ingest.IngestWorker"] = "Information",
+            ["Logging__LogLevel__StChat.Ingest"] = "Information",
             ["Logging__LogLevel__StChat.Chat"] = "Information",
         };
         return ChildProcess.StartAsync("dotnet", [ServerDll, command, .. args], readyText, environment, TimeSpan.FromSeconds(60), ct);
