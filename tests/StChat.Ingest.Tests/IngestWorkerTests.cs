@@ -41,15 +41,7 @@ public sealed class IngestWorkerTests : IAsyncLifetime
     {
         const int n = 5000;
         await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream);
-        await worker.StartAsync();
-        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
-
-        await TestPublisher.PublishAsync(Nats.Url, 0, n);
-
-        var catalogue = new Catalogue(Postgres, _stream);
-        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, $"{n} rows per table are stored");
-        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
-        await catalogue.AssertExactlyAsync(n);
+        await PublishAndStoreExactlyAsync(worker, n);
         await Eventually.Until(() => Task.FromResult(worker.Logs.Contains("Ingest progress")), Patience, "the worker logs its progress");
     }
 
@@ -59,15 +51,7 @@ public sealed class IngestWorkerTests : IAsyncLifetime
         const int n = 2000;
         await using var worker = IngestHost.Create(Postgres, Nats.Url, _stream,
             new Dictionary<string, string?> { ["Ingest:DoubleAck"] = "true", ["Ingest:BatchSize"] = "250" });
-        await worker.StartAsync();
-        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
-
-        await TestPublisher.PublishAsync(Nats.Url, 0, n);
-
-        var catalogue = new Catalogue(Postgres, _stream);
-        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, $"{n} rows per table are stored");
-        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
-        await catalogue.AssertExactlyAsync(n);
+        await PublishAndStoreExactlyAsync(worker, n);
         Assert.False(worker.Logs.Contains("Acknowledging a stored batch"), worker.Logs.ToString());
     }
 
@@ -337,5 +321,19 @@ public sealed class IngestWorkerTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(worker.StartAsync);
 
         Assert.Contains("Ingest:BatchSize", e.Message, StringComparison.Ordinal);
+    }
+
+    // Starts the worker, publishes messages 0..n-1 on each subject and checks that each is stored once and acked.
+    private async Task PublishAndStoreExactlyAsync(IngestHost worker, int n)
+    {
+        await worker.StartAsync();
+        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+
+        await TestPublisher.PublishAsync(Nats.Url, 0, n);
+
+        var catalogue = new Catalogue(Postgres, _stream);
+        await Eventually.Until(() => catalogue.HasAsync(n, n), Patience, $"{n} rows per table are stored");
+        await Broker.WaitUntilAllAcknowledgedAsync(Nats.Url, _stream, Consumer);
+        await catalogue.AssertExactlyAsync(n);
     }
 }
