@@ -1,6 +1,6 @@
 namespace StChat.Chat;
 
-// The codes a client can see in {"action":"error","code":...}; the README lists them.
+// The codes a client can see in {"action":"error","code":...} and in the "code" of a REST problem; the README lists them.
 internal static class ChatErrorCodes
 {
     public const string BadJson = "bad_json";               // the frame is not a JSON object
@@ -11,4 +11,8 @@ internal static class ChatErrorCodes
     public const string IdConflict = "id_conflict";         // the id belongs to someone else's message; use unique ids
     public const string ReplayFailed = "replay_failed";     // history could not be read; reconnect with ?after=
     public const string Internal = "internal";              // an unexpected server fault; the server log has details
+    public const string Unauthorized = "unauthorized";      // no session, or one that is expired, revoked or unknown
+    public const string NotFound = "not_found";             // no such conversation, or one the account is not a member of
+    public const string NameTaken = "name_taken";           // the account name is registered already
+    public const string NotSubscribed = "not_subscribed";   // a /ws action for a conversation the socket does not follow
 }

@@ -9,6 +9,12 @@ public sealed record ChatOptions
     /// <summary>Address Kestrel listens on when <c>--urls</c> is not given.</summary>
     public string Url { get; init; } = DefaultUrl;
 
+    /// <summary>Whether public rooms accept connections without a session (with <c>?name=</c> or a random name).</summary>
+    public bool AllowAnonymous { get; init; } = true;
+
+    /// <summary>How long a session token from <c>POST /api/sessions</c> stays valid.</summary>
+    public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromDays(30);
+
     /// <summary>Room joined by <c>ws://host/</c>.</summary>
     public string DefaultRoom { get; init; } = "lobby";
 

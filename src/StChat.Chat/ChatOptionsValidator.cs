@@ -40,6 +40,7 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Positive(errors, "AckTimeout", options.AckTimeout);
         Positive(errors, "WriteAttemptTimeout", options.WriteAttemptTimeout);
         Positive(errors, "ShutdownTimeout", options.ShutdownTimeout);
+        Positive(errors, "SessionLifetime", options.SessionLifetime);
         if (options.TypingInterval < TimeSpan.Zero)
         {
             errors.Add($"Chat:TypingInterval must not be negative (got {options.TypingInterval}).");

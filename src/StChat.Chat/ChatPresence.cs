@@ -5,6 +5,7 @@ internal sealed class ChatPresence(Microsoft.Extensions.Options.IOptions<ChatOpt
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, HashSet<ChatConnection>> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _online = new(StringComparer.OrdinalIgnoreCase);
     private readonly int _maxConnections = options.Value.MaxConnections;
     private int _reserved;
 
@@ -30,7 +31,10 @@ internal sealed class ChatPresence(Microsoft.Extensions.Options.IOptions<ChatOpt
                 _rooms[connection.Room] = members = [];
             }
 
-            members.Add(connection);
+            if (members.Add(connection))
+            {
+                _online[connection.User] = _online.GetValueOrDefault(connection.User) + 1;
+            }
         }
     }
 
@@ -38,10 +42,29 @@ internal sealed class ChatPresence(Microsoft.Extensions.Options.IOptions<ChatOpt
     {
         lock (_gate)
         {
-            if (_rooms.TryGetValue(connection.Room, out var members) && members.Remove(connection) && members.Count == 0)
+            if (!_rooms.TryGetValue(connection.Room, out var members) || !members.Remove(connection))
+            {
+                return;
+            }
+
+            if (members.Count == 0)
             {
                 _rooms.Remove(connection.Room);
             }
+
+            if (--_online[connection.User] == 0)
+            {
+                _online.Remove(connection.User);
+            }
+        }
+    }
+
+    // Whether a user of this name (an account name, compared without regard to case) has a connection open here.
+    public bool IsOnline(string name)
+    {
+        lock (_gate)
+        {
+            return _online.ContainsKey(name);
         }
     }
 

@@ -1,0 +1,8 @@
+namespace StChat.Chat.Conversations;
+
+internal enum ConversationKind
+{
+    Public,
+    Direct,
+    Group,
+}
