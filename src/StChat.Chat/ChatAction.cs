@@ -6,4 +6,8 @@ internal enum ChatAction
     Join,
     Message,
     Exit,
+
+    // A group's membership changed; the event's Member is the account added or removed, its User who did it.
+    MemberAdded,
+    MemberRemoved,
 }

@@ -172,7 +172,7 @@ internal sealed partial class ChatConnection
                 if (_lastTyping is not { } last || now - last >= _options.TypingInterval)
                 {
                     _lastTyping = now;
-                    _bus.PublishEphemeral(Room, ChatFrames.Typing(Room, User), except: this);
+                    _bus.PublishEphemeral(Room, ChatFrames.Typing(Room, User), skip: member => ReferenceEquals(member, this));
                 }
 
                 break;

@@ -9,7 +9,8 @@ internal sealed record ChatEvent(
     string User,
     string? Text,
     string Id,
-    DateTime Timestamp)
+    DateTime Timestamp,
+    string? Member = null)
 {
     private byte[]? _json;
 
@@ -20,6 +21,8 @@ internal sealed record ChatEvent(
         ChatAction.Join => "join",
         ChatAction.Message => "message",
         ChatAction.Exit => "exit",
+        ChatAction.MemberAdded => "member_added",
+        ChatAction.MemberRemoved => "member_removed",
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 
@@ -28,6 +31,8 @@ internal sealed record ChatEvent(
         "join" => ChatAction.Join,
         "message" => ChatAction.Message,
         "exit" => ChatAction.Exit,
-        _ => throw new InvalidDataException($"chat_log.action '{action}' is not one of join, message, exit."),
+        "member_added" => ChatAction.MemberAdded,
+        "member_removed" => ChatAction.MemberRemoved,
+        _ => throw new InvalidDataException($"chat_log.action '{action}' is not one of join, message, exit, member_added, member_removed."),
     };
 }

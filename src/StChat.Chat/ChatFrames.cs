@@ -26,6 +26,8 @@ internal static class ChatFrames
         ChatAction.Join => $"{e.User} joined chat.",
         ChatAction.Message => $"{e.User}: {e.Text}",
         ChatAction.Exit => $"{e.User} exited chat.",
+        ChatAction.MemberAdded => $"{e.User} added {e.Member}.",
+        ChatAction.MemberRemoved => AccountsMatch(e.User, e.Member) ? $"{e.User} left." : $"{e.User} removed {e.Member}.",
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.Action, null),
     };
 
@@ -50,6 +52,11 @@ internal static class ChatFrames
 
         w.WriteString("id"u8, e.Id);
         w.WriteString("ts"u8, DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc));
+        if (e.Member is not null)
+        {
+            w.WriteString("member"u8, e.Member);
+        }
+
         w.WriteEndObject();
         return Finish(w);
     }
@@ -68,8 +75,8 @@ internal static class ChatFrames
         return Finish(w);
     }
 
-    // {"action":"error","code":s,"message":s,"retryable":b[,"id":s]}
-    public static byte[] Error(string code, string message, bool retryable = false, string? id = null)
+    // {"action":"error","code":s,"message":s,"retryable":b[,"room":s][,"id":s]}
+    public static byte[] Error(string code, string message, bool retryable = false, string? id = null, string? room = null)
     {
         var w = Start();
         w.WriteStartObject();
@@ -77,6 +84,11 @@ internal static class ChatFrames
         w.WriteString("code"u8, code);
         w.WriteString("message"u8, message);
         w.WriteBoolean("retryable"u8, retryable);
+        if (room is not null)
+        {
+            w.WriteString("room"u8, room);
+        }
+
         if (id is not null)
         {
             w.WriteString("id"u8, id);
@@ -117,6 +129,76 @@ internal static class ChatFrames
         w.WriteEndObject();
         return Finish(w);
     }
+
+    // {"action":"subscribed","message":"<readable>","room":s,"last_seq":n}: the replay a subscribe asked for has been sent.
+    public static byte[] Subscribed(string room, long lastSeq)
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, "subscribed");
+        w.WriteString("message"u8, $"Following {room} from #{lastSeq}.");
+        w.WriteString("room"u8, room);
+        w.WriteNumber("last_seq"u8, lastSeq);
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
+    // {"action":"unsubscribed","message":"<readable>","room":s}
+    public static byte[] Unsubscribed(string room)
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, "unsubscribed");
+        w.WriteString("message"u8, $"No longer following {room}.");
+        w.WriteString("room"u8, room);
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
+    // {"action":"read","message":"<readable>","room":s,"user":s,"seq":n}: not stored in the log, no seq of its own.
+    public static byte[] Read(string room, string user, long seq)
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, "read");
+        w.WriteString("message"u8, $"{user} has read {room} up to #{seq}.");
+        w.WriteString("room"u8, room);
+        w.WriteString("user"u8, user);
+        w.WriteNumber("seq"u8, seq);
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
+    // {"action":"conversation","message":"<readable>","room":s,"kind":"direct|group","title":s|null,"members":[s,...]}
+    public static byte[] Conversation(Conversations.ConversationKey key, string? title, IReadOnlyList<string> members)
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, "conversation");
+        w.WriteString("message"u8, $"You are in {title ?? key.Value} with {string.Join(", ", members)}.");
+        w.WriteString("room"u8, key.Value);
+        w.WriteString("kind"u8, key.Kind == Conversations.ConversationKind.Direct ? "direct" : "group");
+        if (title is null)
+        {
+            w.WriteNull("title"u8);
+        }
+        else
+        {
+            w.WriteString("title"u8, title);
+        }
+
+        w.WriteStartArray("members"u8);
+        foreach (var member in members)
+        {
+            w.WriteStringValue(member);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
+    private static bool AccountsMatch(string a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     private static Utf8JsonWriter Start()
     {

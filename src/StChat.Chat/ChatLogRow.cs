@@ -8,7 +8,11 @@ internal sealed record ChatLogRow(
     string Username,
     string? Text,
     string? ClientMsgId,
-    DateTime CreatedAt)
+    DateTime CreatedAt,
+    string? Member)
 {
-    public ChatEvent ToEvent() => new(Room, Seq, ChatEvent.ParseAction(Action), Username, Text, ClientMsgId ?? "", CreatedAt);
+    // The columns every read selects, in the order of the constructor.
+    public const string Columns = "room, seq, action, username, text, client_msg_id AS ClientMsgId, created_at AS CreatedAt, member";
+
+    public ChatEvent ToEvent() => new(Room, Seq, ChatEvent.ParseAction(Action), Username, Text, ClientMsgId ?? "", CreatedAt, Member);
 }

@@ -19,17 +19,30 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         """;
 
     private const string FindIdsSql = """
-        SELECT l.room, l.seq, l.action, l.username, l.text, l.client_msg_id, l.created_at
+        SELECT l.room, l.seq, l.action, l.username, l.text, l.client_msg_id, l.created_at, l.member
         FROM unnest($1::text[], $2::text[]) AS k(room, id)
         JOIN chat_log l ON l.room = k.room AND l.client_msg_id = k.id
         WHERE l.client_msg_id IS NOT NULL
         """;
 
     private const string InsertSql = """
-        INSERT INTO chat_log (room, seq, action, username, text, client_msg_id, created_at)
-        SELECT v.room, v.seq, v.action, v.username, v.text, v.id, $7
-        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
-            AS v(room, seq, action, username, text, id)
+        INSERT INTO chat_log (room, seq, action, username, text, client_msg_id, created_at, member)
+        SELECT v.room, v.seq, v.action, v.username, v.text, v.id, $7, v.member
+        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[])
+            AS v(room, seq, action, username, text, id, member)
+        """;
+
+    // A group's membership changes in the transaction that stores the event recording the change, so the member list
+    // and the log never disagree. Applied in seq order: an account added and removed in one batch ends up removed.
+    private const string AddMemberSql = """
+        INSERT INTO conversation_member (room, account_id)
+        SELECT $1, id FROM account WHERE lower(name) = lower($2)
+        ON CONFLICT DO NOTHING
+        """;
+
+    private const string RemoveMemberSql = """
+        DELETE FROM conversation_member m USING account a
+        WHERE m.room = $1 AND m.account_id = a.id AND lower(a.name) = lower($2)
         """;
 
     private const string AdvanceRoomsSql = """
@@ -39,16 +52,24 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         """;
 
     // Read queries go through Dapper: the columns are named after ChatLogRow's constructor parameters.
-    private const string ReadAfterSql = """
-        SELECT room, seq, action, username, text, client_msg_id AS ClientMsgId, created_at AS CreatedAt
+    private const string ReadAfterSql = $"""
+        SELECT {ChatLogRow.Columns}
         FROM chat_log
         WHERE room = @room AND seq > @after AND seq < @before
         ORDER BY seq
         LIMIT @limit
         """;
 
-    private const string ReadLatestSql = """
-        SELECT room, seq, action, username, text, client_msg_id AS ClientMsgId, created_at AS CreatedAt
+    private const string ReadBeforeSql = $"""
+        SELECT {ChatLogRow.Columns}
+        FROM chat_log
+        WHERE room = @room AND seq < @before
+        ORDER BY seq DESC
+        LIMIT @limit
+        """;
+
+    private const string ReadLatestSql = $"""
+        SELECT {ChatLogRow.Columns}
         FROM (SELECT * FROM chat_log WHERE room = @room ORDER BY seq DESC LIMIT @count) AS latest
         ORDER BY seq
         """;
@@ -98,7 +119,7 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
 
             var seq = lastSeq[p.Room] + 1;
             lastSeq[p.Room] = seq;
-            var e = new ChatEvent(p.Room, seq, p.Action, p.User, p.Text, p.Id, createdAt);
+            var e = new ChatEvent(p.Room, seq, p.Action, p.User, p.Text, p.Id, createdAt, p.Member);
             stored[(p.Room, p.Id)] = e;
             inserted.Add(e);
             results[i] = e;
@@ -114,7 +135,15 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
                 Text(inserted.Select(e => e.User).ToArray()),
                 new NpgsqlParameter<string?[]> { TypedValue = inserted.Select(e => e.Text).ToArray() },
                 Text(inserted.Select(e => e.Id).ToArray()),
-                new NpgsqlParameter<DateTime> { TypedValue = createdAt }));
+                new NpgsqlParameter<DateTime> { TypedValue = createdAt },
+                new NpgsqlParameter<string?[]> { TypedValue = inserted.Select(e => e.Member).ToArray() }));
+            foreach (var change in inserted.Where(e => e.Member is not null))
+            {
+                write.BatchCommands.Add(Command(change.Action == ChatAction.MemberAdded ? AddMemberSql : RemoveMemberSql,
+                    new NpgsqlParameter<string> { TypedValue = change.Room },
+                    new NpgsqlParameter<string> { TypedValue = change.Member! }));
+            }
+
             var advanced = inserted.Select(e => e.Room).Distinct(StringComparer.Ordinal).ToArray();
             write.BatchCommands.Add(Command(AdvanceRoomsSql,
                 Text(advanced),
@@ -126,12 +155,21 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         return new AppendResult(results, inserted);
     }
 
-    // Events with after < seq < before, oldest first, at most ReadPageSize of them.
-    public async Task<List<ChatEvent>> ReadAfterAsync(string room, long after, long before, CancellationToken ct)
+    // Events with after < seq < before, oldest first, at most `limit` (ReadPageSize) of them.
+    public async Task<List<ChatEvent>> ReadAfterAsync(string room, long after, long before, CancellationToken ct, int limit = ReadPageSize)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<ChatLogRow>(
-            new CommandDefinition(ReadAfterSql, new { room, after, before, limit = ReadPageSize }, cancellationToken: ct));
+            new CommandDefinition(ReadAfterSql, new { room, after, before, limit }, cancellationToken: ct));
+        return rows.Select(r => r.ToEvent()).ToList();
+    }
+
+    // Events with seq < before, newest first, at most `limit` of them: scrolling back.
+    public async Task<List<ChatEvent>> ReadBeforeAsync(string room, long before, int limit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<ChatLogRow>(
+            new CommandDefinition(ReadBeforeSql, new { room, before, limit }, cancellationToken: ct));
         return rows.Select(r => r.ToEvent()).ToList();
     }
 
@@ -157,7 +195,7 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         return await connection.QuerySingleAsync<long>(new CommandDefinition(LastSeqSql, new { room }, cancellationToken: ct));
     }
 
-    // Columns of FindIdsSql: room, seq, action, username, text, client_msg_id, created_at.
+    // Columns of FindIdsSql: room, seq, action, username, text, client_msg_id, created_at, member.
     private static ChatEvent ReadEvent(NpgsqlDataReader reader) => new(
         reader.GetString(0),
         reader.GetInt64(1),
@@ -165,7 +203,8 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         reader.GetString(3),
         reader.IsDBNull(4) ? null : reader.GetString(4),
         reader.IsDBNull(5) ? "" : reader.GetString(5),
-        reader.GetDateTime(6));
+        reader.GetDateTime(6),
+        reader.IsDBNull(7) ? null : reader.GetString(7));
 
     // Parameters are typed, so each value is written without boxing and without guessing its PostgreSQL type.
     private static NpgsqlBatchCommand Command(string sql, params ReadOnlySpan<NpgsqlParameter> parameters)

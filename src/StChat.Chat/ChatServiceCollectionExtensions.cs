@@ -27,6 +27,11 @@ public static class ChatServiceCollectionExtensions
         services.TryAddSingleton<ChatLogWriter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ChatLogWriter>(sp => sp.GetRequiredService<ChatLogWriter>()));
         services.TryAddSingleton<ChatPresence>();
+        services.TryAddSingleton<Accounts.SessionSockets>();
+        services.TryAddSingleton<Accounts.AccountSockets>();
+        services.TryAddSingleton<Conversations.ConversationStore>();
+        services.TryAddSingleton<Conversations.ConversationAccess>();
+        services.TryAddSingleton<Conversations.ReadMarkers>();
         services.TryAddSingleton<ChatServices>();
         services.TryAddSingleton<ChatEndpoint>();
         return services;

@@ -13,6 +13,6 @@ internal interface IRoomEventBus
     // Events committed by this node, in seq order within each room.
     void PublishCommitted(IReadOnlyList<ChatEvent> events);
 
-    // Not stored and not sequenced (typing notices); best effort.
-    void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, IRoomSubscriber? except);
+    // Not stored and not sequenced (typing notices, read markers); best effort. `skip` leaves out the sender.
+    void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, Func<IRoomSubscriber, bool>? skip);
 }

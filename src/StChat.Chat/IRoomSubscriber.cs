@@ -4,6 +4,9 @@ namespace StChat.Chat;
 // thread): a subscriber queues the frame or, when it cannot keep up, drops itself.
 internal interface IRoomSubscriber
 {
+    // The user the frames go to (an account name or an anonymous display name).
+    string User { get; }
+
     void OnCommitted(ChatEvent e);
 
     void OnEphemeral(ReadOnlyMemory<byte> frame);

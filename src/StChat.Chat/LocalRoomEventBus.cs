@@ -30,13 +30,13 @@ internal sealed class LocalRoomEventBus : IRoomEventBus
         }
     }
 
-    public void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, IRoomSubscriber? except)
+    public void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, Func<IRoomSubscriber, bool>? skip)
     {
         if (_rooms.TryGetValue(room, out var members))
         {
             foreach (var member in members)
             {
-                if (!ReferenceEquals(member, except))
+                if (skip is null || !skip(member))
                 {
                     member.OnEphemeral(frame);
                 }

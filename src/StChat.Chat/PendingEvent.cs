@@ -3,7 +3,7 @@ namespace StChat.Chat;
 // An event waiting for the writer. Messages carry a deadline: once it passes, the sender is told "unavailable" and
 // the writer must not store the event any more, so the two race through one state word. Joins and exits have no
 // deadline and are retried until stored.
-internal sealed class PendingEvent(string room, ChatAction action, string user, string? text, string id, DateTime? deadline)
+internal sealed class PendingEvent(string room, ChatAction action, string user, string? text, string id, DateTime? deadline, string? member = null)
 {
     private const int Waiting = 0;
     private const int Writing = 1;
@@ -22,6 +22,9 @@ internal sealed class PendingEvent(string room, ChatAction action, string user, 
     public string Id { get; } = id;
 
     public DateTime? Deadline { get; } = deadline;
+
+    // The account a member_added / member_removed event adds or removes.
+    public string? Member { get; } = member;
 
     public TaskCompletionSource<ChatEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -26,7 +26,7 @@ internal sealed class RecordingBus : IRoomEventBus
         }
     }
 
-    public void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, IRoomSubscriber? except)
+    public void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, Func<IRoomSubscriber, bool>? skip)
     {
     }
 }
