@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,7 +7,8 @@ namespace StChat.Chat;
 public static class ChatEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the chat WebSocket endpoints: <c>/</c> joins the default room, <c>/rooms/{room}</c> a named one.
+    /// Maps the chat WebSocket endpoints: <c>/</c> joins the default room, <c>/rooms/{room}</c> a named one,
+    /// <c>/dm/{name}</c> and <c>/groups/{id}</c> a direct or group conversation, <c>/ws</c> any number of them.
     /// Adds the WebSocket middleware when <paramref name="endpoints"/> is also the application builder (WebApplication).
     /// </summary>
     public static IEndpointRouteBuilder MapStChatChat(this IEndpointRouteBuilder endpoints)
@@ -20,10 +20,11 @@ public static class ChatEndpointRouteBuilderExtensions
         }
 
         var endpoint = endpoints.ServiceProvider.GetRequiredService<ChatEndpoint>();
-        RequestDelegate lobby = context => endpoint.HandleAsync(context, room: null);
-        RequestDelegate named = context => endpoint.HandleAsync(context, context.GetRouteValue("room") as string);
-        endpoints.Map("/", lobby);
-        endpoints.Map("/rooms/{room}", named);
+        endpoints.MapGet("/", context => endpoint.HandleRoomAsync(context, room: null));
+        endpoints.MapGet("/rooms/{room}", context => endpoint.HandleRoomAsync(context, context.GetRouteValue("room") as string));
+        endpoints.MapGet("/dm/{name}", context => endpoint.HandleDirectAsync(context, (string)context.GetRouteValue("name")!));
+        endpoints.MapGet("/groups/{id}", context => endpoint.HandleGroupAsync(context, (string)context.GetRouteValue("id")!));
+        endpoints.MapGet("/ws", endpoint.HandleMultiAsync);
         return endpoints;
     }
 }

@@ -44,6 +44,21 @@ internal sealed class ChatLogWriter : BackgroundService
     // False when the queue is full or the writer has stopped; the caller answers "unavailable".
     public bool TryEnqueue(PendingEvent pending) => _queue.Writer.TryWrite(pending);
 
+    // The sender's side of an enqueued message: its stored event, or TimeoutException once `wait` has passed without
+    // it. Then the event is abandoned, so no later attempt stores it, unless an attempt holds it right now: that
+    // attempt's own timeout bounds the rest of the wait. ChatUnavailableException when the log gave up on it.
+    public async Task<ChatEvent> WaitForStoredAsync(PendingEvent pending, TimeSpan wait, CancellationToken ct)
+    {
+        try
+        {
+            return await pending.Completion.Task.WaitAsync(wait, _time, ct);
+        }
+        catch (TimeoutException) when (!pending.TryAbandon())
+        {
+            return await pending.Completion.Task.WaitAsync(ct);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try

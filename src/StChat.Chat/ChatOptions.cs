@@ -15,6 +15,9 @@ public sealed record ChatOptions
     /// <summary>How long a session token from <c>POST /api/sessions</c> stays valid.</summary>
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>Conversations one <c>/ws</c> socket may follow at once.</summary>
+    public int MaxSubscriptions { get; init; } = 100;
+
     /// <summary>Room joined by <c>ws://host/</c>.</summary>
     public string DefaultRoom { get; init; } = "lobby";
 

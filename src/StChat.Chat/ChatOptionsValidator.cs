@@ -26,6 +26,7 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Range(errors, "MessageBurst", options.MessageBurst, 1, 100_000);
         Range(errors, "RateLimitStrikes", options.RateLimitStrikes, 1, 100_000);
         Range(errors, "MaxConnections", options.MaxConnections, 1, 1_000_000);
+        Range(errors, "MaxSubscriptions", options.MaxSubscriptions, 1, 10_000);
         Range(errors, "MaxBatchSize", options.MaxBatchSize, 1, 10_000);
         Range(errors, "WriteQueueCapacity", options.WriteQueueCapacity, 1, 10_000_000);
 

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StChat.Chat.Accounts;
+using StChat.Chat.Conversations;
 
 namespace StChat.Chat;
 
@@ -10,8 +12,13 @@ internal sealed class ChatServices(
     ChatLogStore store,
     IRoomEventBus bus,
     ChatPresence presence,
+    ConversationAccess access,
+    ConversationStore conversations,
+    ReadMarkers readMarkers,
+    SessionSockets sessions,
+    AccountSockets accountSockets,
     TimeProvider time,
-    ILogger<ChatConnection> logger)
+    ILogger<ChatSession> logger)
 {
     public ChatOptions Options { get; } = options.Value;
 
@@ -22,6 +29,16 @@ internal sealed class ChatServices(
     public IRoomEventBus Bus { get; } = bus;
 
     public ChatPresence Presence { get; } = presence;
+
+    public ConversationAccess Access { get; } = access;
+
+    public ConversationStore Conversations { get; } = conversations;
+
+    public ReadMarkers ReadMarkers { get; } = readMarkers;
+
+    public SessionSockets Sessions { get; } = sessions;
+
+    public AccountSockets AccountSockets { get; } = accountSockets;
 
     public TimeProvider Time { get; } = time;
 

@@ -1,11 +1,11 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace StChat.Chat;
 
-// An entry of a connection's send queue: a sequenced event (delivered in seq order), a ready frame (ack, error,
-// who, typing), or a request to replay from a seq. One reference wide: a channel never gives back the room it grew
-// to in a burst (a join storm), so every idle connection keeps paying for the size of its entries.
+// An entry of a socket's send queue: a sequenced event (delivered in seq order by its room's subscription), a ready
+// frame (ack, error, who, typing, read), or a request to replay a subscription from a seq. One reference wide: a
+// channel never gives back the room it grew to in a burst (a join storm), so every idle connection keeps paying for
+// the size of its entries.
 internal readonly struct Outgoing
 {
     private readonly object _item;
@@ -16,7 +16,7 @@ internal readonly struct Outgoing
 
     public ReadOnlyMemory<byte> Frame => _item as byte[];
 
-    public long ResumeAfter => _item is StrongBox<long> resume ? resume.Value : -1;
+    public ReplayRequest? Replay => _item as ReplayRequest;
 
     public static Outgoing Sequenced(ChatEvent e) => new(e);
 
@@ -28,5 +28,8 @@ internal readonly struct Outgoing
             ? segment.Array
             : frame.ToArray());
 
-    public static Outgoing Resume(long after) => new(new StrongBox<long>(after));
+    public static Outgoing Start(ReplayRequest request) => new(request);
 }
+
+// Replay `Subscription` from its start (After null: the latest HistoryLength events) or from a resume's seq.
+internal sealed record ReplayRequest(RoomSubscription Subscription, long? After, bool IsResume);
