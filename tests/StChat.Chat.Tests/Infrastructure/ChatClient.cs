@@ -27,12 +27,40 @@ public sealed class ChatClient : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<ChatClient> ConnectAsync(Uri uri)
+    public static async Task<ChatClient> ConnectAsync(Uri uri, string? token = null)
     {
         var socket = new ClientWebSocket();
+        if (token is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        }
+
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         await socket.ConnectAsync(uri, timeout.Token);
         return new ChatClient(socket);
+    }
+
+    // The HTTP status of an upgrade the server refuses; fails if the upgrade succeeds.
+    public static async Task<System.Net.HttpStatusCode> RefusedStatusAsync(Uri uri, string? token = null)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (token is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        }
+
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        try
+        {
+            await socket.ConnectAsync(uri, timeout.Token);
+        }
+        catch (WebSocketException)
+        {
+            return socket.HttpStatusCode;
+        }
+
+        throw new InvalidOperationException($"The upgrade to {uri} was accepted.");
     }
 
     public Task SendAsync(string json) => SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text);

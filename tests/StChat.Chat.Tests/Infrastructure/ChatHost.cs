@@ -47,7 +47,13 @@ public sealed class ChatHost : IAsyncDisposable
     public Uri Room(string room, string query = "") =>
         new(BaseUri, $"rooms/{room}{(query.Length == 0 ? "" : "?" + query)}");
 
+    public Uri HttpUri => new($"http://127.0.0.1:{BaseUri.Port}/");
+
     public Task<ChatClient> ConnectAsync(string room, string query = "") => ChatClient.ConnectAsync(Room(room, query));
+
+    // A WebSocket to `path` (e.g. "ws", "dm/bob") signed in with `token`.
+    public Task<ChatClient> ConnectAsync(string path, string? token, string query) =>
+        ChatClient.ConnectAsync(new Uri(BaseUri, path + (query.Length == 0 ? "" : "?" + query)), token);
 
     public Task StopAsync() => _app.StopAsync();
 

@@ -11,7 +11,7 @@ public static class FrameExtensions
 
     public static long Seq(this JsonElement frame) => frame.GetProperty("seq").GetInt64();
 
-    public static bool IsEvent(this JsonElement frame) => frame.Action() is "join" or "message" or "exit";
+    public static bool IsEvent(this JsonElement frame) => frame.Action() is "join" or "message" or "exit" or "member_added" or "member_removed";
 
     public static bool IsMessage(this JsonElement frame, string id) => frame.Action() == "message" && frame.Str("id") == id;
 }
