@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using StChat.Chat.Accounts;
 
 namespace StChat.Chat;
 
@@ -16,8 +17,12 @@ public static class ChatEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         if (endpoints is IApplicationBuilder app)
         {
+            // WebSockets first: the session handler accepts ?access_token= only on requests it marks as upgrades.
             app.UseWebSockets();
+            app.UseAuthentication();
         }
+
+        endpoints.MapStChatAccounts();
 
         var endpoint = endpoints.ServiceProvider.GetRequiredService<ChatEndpoint>();
         endpoints.MapGet("/", context => endpoint.HandleRoomAsync(context, room: null));

@@ -18,6 +18,27 @@ public sealed record ChatOptions
     /// <summary>Conversations one <c>/ws</c> socket may follow at once.</summary>
     public int MaxSubscriptions { get; init; } = 100;
 
+    /// <summary>PBKDF2 iterations of password hashes (ASP.NET Core Identity's PasswordHasher, HMAC-SHA512).</summary>
+    public int PasswordIterations { get; init; } = 100_000;
+
+    /// <summary>Failed sign-ins to one account, within <see cref="LoginFailureWindow"/>, before each further one blocks it.</summary>
+    public int LoginFailuresPerAccount { get; init; } = 5;
+
+    /// <summary>Failed sign-ins from one client address before each further one blocks the address.</summary>
+    public int LoginFailuresPerAddress { get; init; } = 20;
+
+    /// <summary>Longest block of an account after failed sign-ins (each failure doubles it up to this).</summary>
+    public TimeSpan LoginAccountBlockMax { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest block of a client address after failed sign-ins.</summary>
+    public TimeSpan LoginAddressBlockMax { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Failures older than this (since the last one) are forgotten.</summary>
+    public TimeSpan LoginFailureWindow { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Accounts one client address may create per hour.</summary>
+    public int AccountsPerAddressPerHour { get; init; } = 20;
+
     /// <summary>Room joined by <c>ws://host/</c>.</summary>
     public string DefaultRoom { get; init; } = "lobby";
 

@@ -27,6 +27,10 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Range(errors, "RateLimitStrikes", options.RateLimitStrikes, 1, 100_000);
         Range(errors, "MaxConnections", options.MaxConnections, 1, 1_000_000);
         Range(errors, "MaxSubscriptions", options.MaxSubscriptions, 1, 10_000);
+        Range(errors, "PasswordIterations", options.PasswordIterations, 10_000, 10_000_000);
+        Range(errors, "LoginFailuresPerAccount", options.LoginFailuresPerAccount, 1, 1_000);
+        Range(errors, "LoginFailuresPerAddress", options.LoginFailuresPerAddress, 1, 100_000);
+        Range(errors, "AccountsPerAddressPerHour", options.AccountsPerAddressPerHour, 1, 100_000);
         Range(errors, "MaxBatchSize", options.MaxBatchSize, 1, 10_000);
         Range(errors, "WriteQueueCapacity", options.WriteQueueCapacity, 1, 10_000_000);
 
@@ -42,6 +46,9 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Positive(errors, "WriteAttemptTimeout", options.WriteAttemptTimeout);
         Positive(errors, "ShutdownTimeout", options.ShutdownTimeout);
         Positive(errors, "SessionLifetime", options.SessionLifetime);
+        Positive(errors, "LoginAccountBlockMax", options.LoginAccountBlockMax);
+        Positive(errors, "LoginAddressBlockMax", options.LoginAddressBlockMax);
+        Positive(errors, "LoginFailureWindow", options.LoginFailureWindow);
         if (options.TypingInterval < TimeSpan.Zero)
         {
             errors.Add($"Chat:TypingInterval must not be negative (got {options.TypingInterval}).");

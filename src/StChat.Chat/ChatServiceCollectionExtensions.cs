@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using StChat.Chat.Accounts;
 using StChat.Storage;
 
 namespace StChat.Chat;
@@ -34,6 +35,7 @@ public static class ChatServiceCollectionExtensions
         services.TryAddSingleton<Conversations.ReadMarkers>();
         services.TryAddSingleton<ChatServices>();
         services.TryAddSingleton<ChatEndpoint>();
+        services.AddStChatAccounts();
         return services;
     }
 }
