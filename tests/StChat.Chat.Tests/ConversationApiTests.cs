@@ -17,18 +17,12 @@ public sealed class ConversationApiTests(ChatHostFixture fixture) : IClassFixtur
 
     private static string NewRoom() => "r" + Guid.NewGuid().ToString("N")[..12];
 
-    private static string Direct(SignedIn a, SignedIn b)
-    {
-        var names = new[] { a.Name.ToLowerInvariant(), b.Name.ToLowerInvariant() }.Order(StringComparer.Ordinal).ToArray();
-        return $"dm:{names[0]}:{names[1]}";
-    }
-
     [Fact]
     public async Task A_message_posted_over_rest_is_stored_once_per_key_and_arrives_live_on_sockets()
     {
         var ann = await TestAccounts.SignUpAsync(Host, "ann");
         var bob = await TestAccounts.SignUpAsync(Host, "bob");
-        var key = Direct(ann, bob);
+        var key = TestAccounts.DirectKey(ann, bob);
         await using var bobSocket = await Host.ConnectAsync("ws", bob.Token, "");
         using var annHttp = TestAccounts.Client(Host, ann.Token);
 
@@ -171,8 +165,8 @@ public sealed class ConversationApiTests(ChatHostFixture fixture) : IClassFixtur
         using var annHttp = TestAccounts.Client(Host, ann.Token);
         using var bobHttp = TestAccounts.Client(Host, bob.Token);
         using var carolHttp = TestAccounts.Client(Host, carol.Token);
-        var withAnn = Direct(ann, bob);
-        var withCarol = Direct(bob, carol);
+        var withAnn = TestAccounts.DirectKey(ann, bob);
+        var withCarol = TestAccounts.DirectKey(bob, carol);
         var room = NewRoom();
 
         await PostAsync(bobHttp, room, "Bob follows this room by posting", "p-1");
