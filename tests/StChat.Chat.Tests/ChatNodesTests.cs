@@ -204,6 +204,38 @@ public sealed class ChatNodesTests : IAsyncLifetime
         Assert.DoesNotContain(frames, f => f.Action() == "exit" && f.Str("user") == "Both");
     }
 
+    [Fact]
+    public async Task A_draining_node_tells_its_clients_to_reconnect_and_they_resume_on_another_with_nothing_lost()
+    {
+        var room = "drain-" + Guid.NewGuid().ToString("N")[..8];
+        await using var draining = new ChatServerProcess(_database.ConnectionString, new Dictionary<string, string>
+        {
+            ["Chat__Bus"] = "nats",
+            ["Nats__Url"] = Nats.Url,
+        });
+        await draining.StartAsync();
+        await using var watcher = await A.ConnectAsync(room, "name=Watcher");
+        var moving = await ChatClient.ConnectAsync(draining.Room(room, "name=Mover"));
+        await moving.SendAsync("""{"message":"before","id":"m-1"}""");
+        var last = (await moving.ReceiveUntilAsync(f => f.IsMessage("m-1")))[^1].Seq();
+
+        var terminated = draining.TerminateAsync();
+        var end = await moving.ReceiveUntilClosedAsync();
+        await terminated;
+        Assert.Equal(0, draining.ExitCode);
+        Assert.Contains(end, f => f.Action() == "reconnect");
+        Assert.Equal(1012, (int?)moving.CloseStatus);
+
+        // Written while the client was between nodes, then read back by its resume on node A.
+        await watcher.SendAsync("""{"message":"while moving","id":"w-1"}""");
+        await watcher.ReceiveUntilAsync(f => f.IsMessage("w-1"));
+        await using var resumed = await A.ConnectAsync(room, $"name=Mover&after={last}");
+        var replay = (await resumed.ReceiveUntilAsync(f => f.IsMessage("w-1"))).Where(f => f.IsEvent()).ToList();
+        Assert.Equal(last + 1, replay[0].Seq());
+        Assert.Equal(Enumerable.Range((int)replay[0].Seq(), replay.Count).Select(s => (long)s), replay.Select(f => f.Seq()));
+        await moving.DisposeAsync();
+    }
+
     private static async Task SendAllAsync(ChatClient client, string prefix, int count)
     {
         for (var i = 0; i < count; i++)
