@@ -51,18 +51,6 @@ public sealed class StreamIncarnationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Many_workers_checking_the_same_new_stream_at_once_all_accept_it()
-    {
-        var incarnation = new StreamIncarnation(DataSource);
-
-        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => incarnation.CheckAsync(_stream, Created, CancellationToken.None))));
-
-        await using var command = DataSource.CreateCommand("SELECT count(*) FROM feed_streams WHERE stream = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _stream });
-        Assert.Equal(1L, await command.ExecuteScalarAsync());
-    }
-
-    [Fact]
     public async Task A_stream_created_again_under_the_same_name_is_refused()
     {
         var incarnation = new StreamIncarnation(DataSource);

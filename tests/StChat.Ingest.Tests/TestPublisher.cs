@@ -45,25 +45,27 @@ internal static class TestPublisher
     /// Publishes messages from..from+count-1 on both subjects through JetStream, each with a Nats-Msg-Id and retried
     /// until the stream acknowledges it: through a node failure, a publish whose ack was lost is sent again and the
     /// stream's duplicate window drops the second copy. So when this returns, every message is in the stream exactly
-    /// once, and the count the test checks against is exact. Returns how many retries the stream reported as duplicates.
+    /// once, and the count the test checks against is exact. Returns how many publishes were sent again and how many of
+    /// those the stream reported as duplicates.
     /// </summary>
-    public static async Task<long> PublishWithAcksAsync(
+    public static async Task<(long Retries, long Duplicates)> PublishWithAcksAsync(
         string url, int from, int count, double ratePerSubject, int concurrency = 16, CancellationToken ct = default)
     {
         await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "test-feed-js" });
         await connection.ConnectAsync();
         var js = new NatsJSContext(connection);
         var due = Channel.CreateBounded<int>(concurrency * 4);
-        long duplicates = 0;
+        long retries = 0, duplicates = 0;
 
         async Task PublishDueAsync()
         {
             await foreach (var i in due.Reader.ReadAllAsync(ct))
             {
                 var id = i.ToString(CultureInfo.InvariantCulture);
-                var sport = PublishUntilStoredAsync(js, FeedSubjects.SportEvent, TestFeed.SportEventBytes(i), "sport_event-" + id, ct);
-                var execution = PublishUntilStoredAsync(js, FeedSubjects.Execution, TestFeed.ExecutionBytes(i), "execution-" + id, ct);
-                Interlocked.Add(ref duplicates, await sport + await execution);
+                var sport = await PublishUntilStoredAsync(js, FeedSubjects.SportEvent, TestFeed.SportEventBytes(i), "sport_event-" + id, ct);
+                var execution = await PublishUntilStoredAsync(js, FeedSubjects.Execution, TestFeed.ExecutionBytes(i), "execution-" + id, ct);
+                Interlocked.Add(ref retries, sport.Retries + execution.Retries);
+                Interlocked.Add(ref duplicates, (sport.Duplicate ? 1 : 0) + (execution.Duplicate ? 1 : 0));
             }
         }
 
@@ -87,11 +89,11 @@ internal static class TestPublisher
         }
 
         await Task.WhenAll(publishers);
-        return duplicates;
+        return (retries, duplicates);
     }
 
-    // 1 when the stream says it already had the message (an earlier attempt was stored but its ack lost), else 0.
-    private static async Task<int> PublishUntilStoredAsync(INatsJSContext js, string subject, byte[] payload, string msgId, CancellationToken ct)
+    // Duplicate: the stream already had the message (an earlier attempt was stored but its ack was lost).
+    private static async Task<(int Retries, bool Duplicate)> PublishUntilStoredAsync(INatsJSContext js, string subject, byte[] payload, string msgId, CancellationToken ct)
     {
         var patience = TimeSpan.FromSeconds(60);
         var started = DateTime.UtcNow;
@@ -104,7 +106,7 @@ internal static class TestPublisher
                 var ack = await js.PublishAsync(subject, payload, opts: new NatsJSPubOpts { MsgId = msgId }, cancellationToken: ct);
                 if (ack.Error is null)
                 {
-                    return ack.Duplicate ? 1 : 0;
+                    return (attempt - 1, ack.Duplicate);
                 }
 
                 // 503: no stream leader for now (an election after a node died); anything else is a real refusal.

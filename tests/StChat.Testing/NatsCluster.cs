@@ -150,6 +150,15 @@ public sealed class NatsCluster : IAsyncDisposable
                 : null;
     }
 
+    /// <summary>The client names of the connections node <paramref name="node"/> holds, from its /connz.</summary>
+    public async Task<IReadOnlyList<string>> ConnectionNamesAsync(int node, CancellationToken ct = default)
+    {
+        using var connz = await GetJsonAsync(node, "connz", ct);
+        return connz.RootElement.TryGetProperty("connections", out var connections) && connections.ValueKind == JsonValueKind.Array
+            ? [.. connections.EnumerateArray().Select(c => c.TryGetProperty("name", out var name) ? name.GetString() ?? "" : "")]
+            : [];
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var node in _nodes)
