@@ -121,6 +121,28 @@ public sealed class SessionTokenTests(ChatHostFixture fixture) : IClassFixture<C
         Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync("api/me")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_token_in_one_request_of_a_connection_does_not_sign_in_the_next_request_on_it()
+    {
+        var ann = await TestAccounts.SignUpAsync(Host, "ann");
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1 };
+        using var http = new HttpClient(handler) { BaseAddress = Host.HttpUri };
+
+        using (var first = await http.GetAsync($"api/me?access_token={ann.Token}"))
+        {
+            await AssertUnauthorizedProblemAsync(first, "GET api/me with ?access_token=");
+        }
+
+        // The same connection: an upgrade without a token is anonymous, which /ws refuses.
+        using var upgrade = new HttpRequestMessage(HttpMethod.Get, "ws") { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        upgrade.Headers.Connection.Add("Upgrade");
+        upgrade.Headers.Upgrade.Add(new ProductHeaderValue("websocket"));
+        upgrade.Headers.Add("Sec-WebSocket-Version", "13");
+        upgrade.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        using var second = await http.SendAsync(upgrade, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.Unauthorized, second.StatusCode);
+    }
+
     private static async Task AssertAcceptedAsync(ChatHost host, SignedIn who, string other)
     {
         using var http = TestAccounts.Client(host, who.Token);
