@@ -23,6 +23,13 @@ public sealed class SessionTokenTests(ChatHostFixture fixture) : IClassFixture<C
         (HttpMethod.Get, "api/me"),
         (HttpMethod.Get, "api/users?query=a"),
         (HttpMethod.Delete, "api/sessions/current"),
+        (HttpMethod.Get, "api/conversations"),
+        (HttpMethod.Get, "api/conversations/lobby/events"),
+        (HttpMethod.Post, "api/conversations/lobby/messages"),
+        (HttpMethod.Put, "api/conversations/lobby/read"),
+        (HttpMethod.Post, "api/groups"),
+        (HttpMethod.Post, $"api/groups/{new string('a', 20)}/members"),
+        (HttpMethod.Delete, $"api/groups/{new string('a', 20)}/members/ann"),
     ];
 
     // WebSocket URLs, given the name of another account.
