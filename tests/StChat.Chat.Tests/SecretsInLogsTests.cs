@@ -9,7 +9,8 @@ using Xunit;
 namespace StChat.Chat.Tests;
 
 // The real server process, logging everything of StChat and ASP.NET Core, through a whole session's life: sign-up,
-// sign-in, failed sign-ins, REST and WebSockets with the token in the header and in the URL, sign-out. Its output
+// sign-in, failed sign-ins, REST calls of accounts and conversations, WebSockets with the token in the header and in
+// the URL, sign-out. Its output
 // must hold no password and no token, in any encoding, whichever way the log levels are raised.
 public sealed class SecretsInLogsTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
 {
@@ -50,6 +51,12 @@ public sealed class SecretsInLogsTests(PostgresDatabaseFixture database) : IClas
         // REST with the token in the header, a changed token, and a token where it does not belong: the URL.
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, "api/me", annToken)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, $"api/users?query={bob[..3]}", annToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(http, HttpMethod.Post, "api/groups", annToken, new { title = "Secretive", members = new[] { bob } })).StatusCode);
+        var direct = Uri.EscapeDataString(string.Join(':', new[] { ann, bob }.Order(StringComparer.Ordinal).Prepend("dm")));
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(http, HttpMethod.Post, $"api/conversations/{direct}/messages", annToken, new { text = "over REST" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, $"api/conversations/{direct}/events?after=0", bobToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Put, $"api/conversations/{direct}/read", bobToken, new { seq = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, HttpMethod.Get, "api/conversations", bobToken)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, "api/me", changedToken)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, HttpMethod.Get, $"api/me?access_token={bobToken}", token: null)).StatusCode);
 
@@ -80,6 +87,7 @@ public sealed class SecretsInLogsTests(PostgresDatabaseFixture database) : IClas
         Assert.Contains($"{ann} signed in", log, StringComparison.Ordinal);
         Assert.Contains($"{ann} signed out", log, StringComparison.Ordinal);
         Assert.Contains("Failed sign-in", log, StringComparison.Ordinal);
+        Assert.Contains($"Request starting HTTP/1.1 GET http://127.0.0.1:{server.Port}/dm/{bob}?after=0 ", log, StringComparison.Ordinal);
 
         string[] secrets = [annPassword, bobPassword, wrongPassword, annToken, bobToken, changedToken];
         foreach (var secret in secrets)
@@ -102,9 +110,15 @@ public sealed class SecretsInLogsTests(PostgresDatabaseFixture database) : IClas
         return body.RootElement.GetProperty("token").GetString()!;
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string? token)
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string? token, object? body = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        }
+
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
