@@ -23,6 +23,12 @@ public sealed record ChatOptions
     /// <summary>How often a node that cannot reach NATS reads the last seq of the conversations it follows from PostgreSQL.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>With many nodes: how often a node refreshes its presence row.</summary>
+    public TimeSpan PresenceHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>With many nodes: a node silent for this long is dead; its users' exits are written by a survivor.</summary>
+    public TimeSpan PresenceTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Whether public rooms accept connections without a session (with <c>?name=</c> or a random name).</summary>
     public bool AllowAnonymous { get; init; } = true;
 

@@ -14,7 +14,7 @@ public sealed class ChatServerProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    // `environment` is added to (and may override) the defaults, e.g. Logging__LogLevel__Default.
+    // `environment`: more settings in their environment form, e.g. Chat__Bus=nats.
     public ChatServerProcess(string connectionString, IReadOnlyDictionary<string, string>? environment = null)
     {
         _connectionString = connectionString;
@@ -57,9 +57,9 @@ public sealed class ChatServerProcess : IAsyncDisposable
         info.ArgumentList.Add($"http://127.0.0.1:{Port}");
         info.Environment["ConnectionStrings__Postgres"] = _connectionString;
         info.Environment["Logging__LogLevel__Default"] = "Information";
-        foreach (var (name, value) in _environment)
+        foreach (var (key, value) in _environment)
         {
-            info.Environment[name] = value;
+            info.Environment[key] = value;
         }
 
         var process = new Process { StartInfo = info };
