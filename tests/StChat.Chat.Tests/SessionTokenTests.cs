@@ -91,22 +91,28 @@ public sealed class SessionTokenTests(ChatHostFixture fixture) : IClassFixture<C
     }
 
     [Fact]
-    public async Task An_expired_token_is_refused_everywhere()
+    public async Task An_expired_token_is_refused_everywhere_and_its_open_sockets_are_closed()
     {
         await using var shortLived = await ChatHost.StartAsync(fixture.ConnectionString, new Dictionary<string, string?>
         {
             ["SessionLifetime"] = "00:00:03",
+            ["SessionCheckInterval"] = "00:00:00.500",
             ["PasswordIterations"] = "10000",
         });
         var bob = await TestAccounts.SignUpAsync(shortLived, "bob");
         var ann = await TestAccounts.SignUpAsync(shortLived, "ann");
         await AssertAcceptedAsync(shortLived, ann, bob.Name);
+        await using var open = await shortLived.ConnectAsync("ws", ann.Token, "");
 
         using var http = TestAccounts.Client(shortLived, ann.Token);
         await Eventually.Until(async () => (await http.GetAsync("api/me")).StatusCode == HttpStatusCode.Unauthorized,
             TimeSpan.FromSeconds(30), "Ann's 3-second session expires");
 
         await AssertRefusedAsync(shortLived, ann.Token, bob.Name);
+
+        // A socket opened while the session was live does not outlive it either.
+        await open.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(4001, (int?)open.CloseStatus);
     }
 
     [Fact]

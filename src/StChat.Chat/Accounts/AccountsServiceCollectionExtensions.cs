@@ -16,6 +16,7 @@ internal static class AccountsServiceCollectionExtensions
         services.TryAddSingleton<Passwords>();
         services.TryAddSingleton<LoginThrottle>();
         services.TryAddSingleton<AccountEndpoints>();
+        services.AddHostedService<SessionSweeper>();
         services.AddAuthentication(AccountUser.Scheme)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(AccountUser.Scheme, configureOptions: null);
         services.Configure<JsonOptions>(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AccountJsonContext.Default));

@@ -15,6 +15,8 @@ public sealed class ChatNodesFixture : IAsyncLifetime
 
     public ChatHost B => _b ?? throw new InvalidOperationException("The fixture has not been initialized.");
 
+    public NatsServer Nats => _nats ?? throw new InvalidOperationException("The fixture has not been initialized.");
+
     public async ValueTask InitializeAsync()
     {
         await _database.InitializeAsync();
@@ -23,6 +25,8 @@ public sealed class ChatNodesFixture : IAsyncLifetime
         {
             ["MessagesPerSecond"] = "1000",
             ["MessageBurst"] = "1000",
+            ["ReconcileInterval"] = "00:00:00.500",
+            ["SessionCheckInterval"] = "00:00:01",
         };
         _a = await ChatHost.StartAsync(_database.ConnectionString, chat, _nats.Url);
         _b = await ChatHost.StartAsync(_database.ConnectionString, chat, _nats.Url);
