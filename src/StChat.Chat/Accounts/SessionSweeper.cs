@@ -28,7 +28,9 @@ internal sealed partial class SessionSweeper(
             HashSet<long> live;
             try
             {
-                live = await sessions.LiveAsync(open, stoppingToken);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                timeout.CancelAfter(options.Value.WriteAttemptTimeout);
+                live = await sessions.LiveAsync(open, timeout.Token);
             }
             catch (Exception e) when (ChatRetryableFailures.IsRetryable(e) && !stoppingToken.IsCancellationRequested)
             {
