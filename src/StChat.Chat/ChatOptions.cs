@@ -35,6 +35,12 @@ public sealed record ChatOptions
     /// <summary>How long a session token from <c>POST /api/sessions</c> stays valid.</summary>
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// How often open sockets are checked against their sessions; those of a session signed out on another node (whose
+    /// news did not arrive) or expired are closed with 4001.
+    /// </summary>
+    public TimeSpan SessionCheckInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Conversations one <c>/ws</c> socket may follow at once.</summary>
     public int MaxSubscriptions { get; init; } = 100;
 

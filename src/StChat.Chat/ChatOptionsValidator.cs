@@ -47,6 +47,7 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Positive(errors, "WriteAttemptTimeout", options.WriteAttemptTimeout);
         Positive(errors, "ShutdownTimeout", options.ShutdownTimeout);
         Positive(errors, "SessionLifetime", options.SessionLifetime);
+        Positive(errors, "SessionCheckInterval", options.SessionCheckInterval);
         Positive(errors, "ReconcileInterval", options.ReconcileInterval);
         Positive(errors, "PresenceHeartbeat", options.PresenceHeartbeat);
         if (options.PresenceTimeout < 2 * options.PresenceHeartbeat)

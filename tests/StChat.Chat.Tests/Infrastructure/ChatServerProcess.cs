@@ -26,6 +26,8 @@ public sealed class ChatServerProcess : IAsyncDisposable
 
     public Uri BaseUri => new($"ws://127.0.0.1:{Port}/");
 
+    public Uri HttpUri => new($"http://127.0.0.1:{Port}/");
+
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
     public string Log
