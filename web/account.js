@@ -358,21 +358,17 @@
       if (!conv || conv.historyDone || conv.loadingOlder || conv.gone) return conv?.loadingOlder;
       conv.loadingOlder = (async () => {
         try {
-          const path = `/api/conversations/${enc(conv.room)}/events`;
-          let before = conv.events.size > 0 ? Math.min(...conv.events.keys()) : conv.seenSeq === null ? null : conv.seenSeq + 1;
-          if (before === null) {
-            const head = await this.api("GET", `${path}?after=0&limit=1`);
-            conv.confirmed = true;
-            before = (head.last_seq ?? 0) + 1;
-            if (conv.seenSeq === null) conv.seenSeq = head.last_seq ?? 0;
-          }
-          if (before <= 1) {
+          // Without "before", the newest page: where the log stands is then learned from its last_seq.
+          const before = conv.events.size > 0 ? Math.min(...conv.events.keys()) : conv.seenSeq === null ? null : conv.seenSeq + 1;
+          if (before !== null && before <= 1) {
             conv.historyDone = true;
             return;
           }
-          const page = await this.api("GET", `${path}?before=${before}&limit=${PAGE_SIZE}`);
+          const query = before === null ? `limit=${PAGE_SIZE}` : `before=${before}&limit=${PAGE_SIZE}`;
+          const page = await this.api("GET", `/api/conversations/${enc(conv.room)}/events?${query}`);
           conv.confirmed = true;
-          const events = (page.events || []).filter((e) => e.seq < before).sort((a, b) => a.seq - b.seq);
+          if (conv.seenSeq === null) conv.seenSeq = page.last_seq ?? 0;
+          const events = (page.events || []).filter((e) => before === null || e.seq < before).sort((a, b) => a.seq - b.seq);
           for (const e of events) conv.events.set(e.seq, e);
           if (events.length < PAGE_SIZE || events[0].seq <= 1) conv.historyDone = true;
           if (!conv.lastEvent && events.length > 0) conv.lastEvent = events[events.length - 1];
