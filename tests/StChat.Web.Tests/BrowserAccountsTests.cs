@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Playwright;
+using StChat.Testing;
 using StChat.Web.Tests.Infrastructure;
 using Xunit;
 
@@ -138,7 +141,155 @@ public sealed class BrowserAccountsTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.NotFound, await UpgradeStatusAsync(token, "/dm/" + dm));
     }
 
+    [Fact]
+    public async Task A_tab_that_loses_its_socket_catches_up_on_every_conversation_once_and_scrolls_back_through_history()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..4];
+        var danName = $"Dan-{suffix}";
+        var eveName = $"Eve-{suffix}";
+        var dm = $"dm:{danName.ToLowerInvariant()}:{eveName.ToLowerInvariant()}";
+        var danToken = await CreateAccountAsync(danName);
+        var eveToken = await CreateAccountAsync(eveName);
+
+        // More than one page of history, all unread for Dan before he ever signs in.
+        const int Earlier = 60;
+        for (var i = 1; i <= Earlier; i++)
+        {
+            await PostAsync(eveToken, dm, $"Eve #{i}");
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 680 } });
+        // Chromium's offline mode refuses new connections but leaves open WebSockets alone; remembering the page's
+        // sockets lets the test drop the live one as a network failure would.
+        await context.AddInitScriptAsync("""
+            (() => {
+              const Native = window.WebSocket;
+              window.__stchatSockets = [];
+              window.WebSocket = class extends Native {
+                constructor(...args) { super(...args); window.__stchatSockets.push(this); }
+              };
+            })();
+            """);
+        var dan = await context.NewPageAsync();
+        await dan.GotoAsync(stack.Serve.HttpUri.ToString());
+        await dan.FillAsync("#auth-name", danName);
+        await dan.FillAsync("#auth-password", Password);
+        await dan.ClickAsync("#signin");
+        await WaitSignedInAsync(dan, danName);
+        await Expect(Badge(dan, dm)).ToHaveTextAsync(Earlier.ToString(CultureInfo.InvariantCulture), new() { Timeout = Ms(Patience) });
+
+        // Opening shows the newest page; scrolling to the top brings the rest, in order.
+        await dan.ClickAsync($"#conversations li[data-room='{dm}']");
+        await WaitForMessageAsync(dan, $"Eve #{Earlier}");
+        await Expect(dan.Locator("#older")).ToBeVisibleAsync();
+        await Eventually.Until(async () =>
+        {
+            await dan.Locator("#conv-log-wrap").EvaluateAsync("w => { w.scrollTop = 0; }");
+            return await dan.Locator("#conv-log li[data-seq]").CountAsync() == Earlier;
+        }, Patience, "scrolling back shows every earlier message");
+        Assert.Equal(Enumerable.Range(1, Earlier).Select(i => (long)i), await SeqsAsync(dan));
+        await Expect(dan.Locator("#older")).ToBeHiddenAsync();
+        await Expect(Badge(dan, dm)).ToBeHiddenAsync(new() { Timeout = Ms(Patience) });
+
+        var group = await CreateGroupAsync(eveToken, "Book club", danName);
+        await Expect(dan.Locator($"#conversations li[data-room='{group}']")).ToHaveCountAsync(1, new() { Timeout = Ms(Patience) });
+
+        // The network drops. Meanwhile Eve writes in both conversations and starts another group, and Dan writes too.
+        await context.SetOfflineAsync(true);
+        // Offline mode can hold up the close handshake of the live socket for a long time; the page is told of the
+        // drop at once, as a lost connection eventually tells it.
+        await dan.EvaluateAsync("() => window.__stchatSockets.forEach(s => { s.close(); s.dispatchEvent(new CloseEvent('close', { code: 1006 })); })");
+        await dan.Locator("#banner").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = Ms(Patience) });
+        await PostAsync(eveToken, dm, "Eve while Dan is away 1");
+        await PostAsync(eveToken, dm, "Eve while Dan is away 2");
+        await PostAsync(eveToken, group, "Chapter three for next week");
+        var secondGroup = await CreateGroupAsync(eveToken, "Cinema", danName);
+        await PostAsync(eveToken, secondGroup, "Friday at eight?");
+        await SendAsync(dan, "Dan wrote this offline");
+        await dan.Locator("#conv-pending li", new PageLocatorOptions { HasTextString = "Dan wrote this offline" })
+            .WaitForAsync(new LocatorWaitForOptions { Timeout = Ms(Patience) });
+
+        // Back online: every conversation resumes after its last seq, the queued message is stored once, the open
+        // conversation is read, and the others count what was missed.
+        await context.SetOfflineAsync(false);
+        await dan.Locator("#banner").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Hidden, Timeout = Ms(Patience) });
+        await WaitForMessageAsync(dan, "Dan wrote this offline");
+        var total = Earlier + 3;
+        await Eventually.Until(async () => (await SeqsAsync(dan)).Length == total, Patience, "the open conversation has every event");
+        Assert.Equal(Enumerable.Range(1, total).Select(i => (long)i), await SeqsAsync(dan));
+        Assert.Equal(["Eve while Dan is away 1", "Eve while Dan is away 2", "Dan wrote this offline"], (await MessagesAsync(dan))[^3..]);
+        await Expect(dan.Locator("#conv-pending li")).ToHaveCountAsync(0, new() { Timeout = Ms(Patience) });
+        await Expect(Badge(dan, group)).ToHaveTextAsync("1", new() { Timeout = Ms(Patience) });
+        await Expect(Badge(dan, secondGroup)).ToHaveTextAsync("1", new() { Timeout = Ms(Patience) });
+        await Expect(Badge(dan, dm)).ToBeHiddenAsync();
+
+        // Logging out ends the page's session on the server too; the session made over REST is another one.
+        var pageToken = await dan.EvaluateAsync<string>("() => JSON.parse(localStorage.getItem('stchat.session')).token");
+        Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(pageToken));
+        await dan.ClickAsync("#logout");
+        await Expect(dan.Locator("#auth")).ToBeVisibleAsync(new() { Timeout = Ms(Patience) });
+        await Eventually.Until(async () => await MeStatusAsync(pageToken) == HttpStatusCode.Unauthorized, Patience,
+            "the page's token no longer works");
+        Assert.Equal(HttpStatusCode.OK, await MeStatusAsync(danToken));
+        Assert.Null(await dan.EvaluateAsync<string?>("() => localStorage.getItem('stchat.session')"));
+    }
+
     private static float Ms(TimeSpan t) => (float)t.TotalMilliseconds;
+
+    private static Task<long[]> SeqsAsync(IPage page) =>
+        page.Locator("#conv-log li[data-seq]").EvaluateAllAsync<long[]>("els => els.map(e => Number(e.dataset.seq))");
+
+    private static Task<string[]> MessagesAsync(IPage page) =>
+        page.Locator("#conv-log li.message .text").EvaluateAllAsync<string[]>("els => els.map(e => e.textContent)");
+
+    // An account and a session of it, over REST; returns the token.
+    private async Task<string> CreateAccountAsync(string name)
+    {
+        using var http = new HttpClient { BaseAddress = stack.Serve.HttpUri };
+        using var created = await http.PostAsJsonAsync("api/accounts", new { name, password = Password });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var session = await http.PostAsJsonAsync("api/sessions", new { name, password = Password });
+        Assert.Equal(HttpStatusCode.Created, session.StatusCode);
+        using var json = JsonDocument.Parse(await session.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("token").GetString()!;
+    }
+
+    private async Task PostAsync(string token, string key, string text)
+    {
+        using var http = Authorized(token);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/conversations/{Uri.EscapeDataString(key)}/messages")
+        {
+            Content = JsonContent.Create(new { text }),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    private async Task<string> CreateGroupAsync(string token, string title, params string[] members)
+    {
+        using var http = Authorized(token);
+        using var response = await http.PostAsJsonAsync("api/groups", new { title, members });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("room").GetString()!;
+    }
+
+    private async Task<HttpStatusCode> MeStatusAsync(string token)
+    {
+        using var http = Authorized(token);
+        using var response = await http.GetAsync("api/me");
+        return response.StatusCode;
+    }
+
+    private HttpClient Authorized(string token)
+    {
+        var http = new HttpClient { BaseAddress = stack.Serve.HttpUri };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 
