@@ -1,4 +1,4 @@
-// The signed-in client: sign-up and sign-in over REST, then ONE /ws socket for every conversation of the account.
+// The signed-in client: ONE /ws socket for every conversation of the account, the sidebar and the open conversation.
 //
 // What the page relies on (see api.md): each conversation's events carry a gapless seq and arrive in order on one
 // subscription; subscribing with "after":N replays everything after N; a message sent again with the same id is stored
@@ -11,9 +11,10 @@
 "use strict";
 
 (() => {
-  const { httpBase, serverBase, newId, el, timeOf, FramePacer, Backoff } = StChat;
+  const { serverBase, newId, el, timeOf, FramePacer, Backoff } = StChat;
+  const { request, NAME_PATTERN } = StChat.Api;
+  const { Conversation, directKey, kindOf, sameName, ROOM_PATTERN } = StChat.Conversations;
 
-  const SESSION_KEY = "stchat.session";
   const PAGE_SIZE = 50;
   const ACK_TIMEOUT_MS = 8000;
   const TYPING_SEND_INTERVAL_MS = 1500;
@@ -21,113 +22,12 @@
   const DIRECTORY_REFRESH_MS = 15000;
   const MAX_MESSAGE_BYTES = 4096;
   const SIGNED_OUT_CLOSE_CODE = 4001;
-  const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-  const NAME_PATTERN = /^[A-Za-z0-9_.-]{2,32}$/;
   // #/c/<conversation key>: a conversation can be bookmarked or shared as a link (members only, of course).
   const ROUTE_PREFIX = "#/c/";
 
   const $ = (id) => document.getElementById(id);
 
-  class ApiError extends Error {
-    constructor(status, code, detail, retryAfter) {
-      super(detail || `HTTP ${status}`);
-      this.status = status;
-      this.code = code;
-      this.retryAfter = retryAfter;
-    }
-  }
-
-  // fetch with the session token; problem details become ApiError. A 401 on a signed-in call means the session is
-  // over (signed out elsewhere, expired): `onUnauthorized` ends it on this page too.
-  async function request(method, path, { body, token, headers, onUnauthorized } = {}) {
-    const init = { method, headers: { Accept: "application/json", ...headers } };
-    if (token) init.headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    let response;
-    try {
-      response = await fetch(httpBase() + path, init);
-    } catch (e) {
-      throw new ApiError(0, "network", `The server cannot be reached (${e.message}).`);
-    }
-    const text = await response.text();
-    let json = null;
-    if (text) {
-      try { json = JSON.parse(text); } catch { json = null; }
-    }
-    if (response.ok) return json;
-    if (response.status === 401 && token && onUnauthorized) onUnauthorized();
-    throw new ApiError(response.status, json?.code, json?.detail || json?.title || text.trim() || response.statusText,
-      Number(response.headers.get("Retry-After")) || undefined);
-  }
-
   const enc = encodeURIComponent;
-  const sameName = (a, b) => typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
-
-  function directKey(a, b) {
-    const [x, y] = [a.toLowerCase(), b.toLowerCase()].sort();
-    return `dm:${x}:${y}`;
-  }
-
-  // The kind of a conversation key, or null when it is none (checked again by the server).
-  function kindOf(room) {
-    if (ROOM_PATTERN.test(room)) return "public";
-    if (/^dm:[a-z0-9_.-]{2,32}:[a-z0-9_.-]{2,32}$/.test(room)) return "direct";
-    if (/^group:[0-9a-f]{20}$/.test(room)) return "group";
-    return null;
-  }
-
-  // One conversation as this page knows it.
-  class Conversation {
-    constructor(room, kind) {
-      this.room = room;
-      this.kind = kind;
-      this.title = null;
-      this.members = [];
-      this.lastEvent = null;
-      // The last seq this page has, delivered in order; null until the server has told us where the log stands.
-      this.seenSeq = null;
-      this.events = new Map();          // seq -> event, a contiguous block ending at seenSeq
-      this.historyDone = false;
-      this.loadingOlder = null;
-      // none | pending | live: the state of its subscription on the current socket.
-      this.sub = "none";
-      this.resubscribe = false;
-      this.readSeq = 0;                 // this account's read marker
-      this.readSent = 0;
-      this.unreadBase = 0;              // the server's count, covering seqs up to unreadBaseUpTo
-      this.unreadBaseUpTo = 0;
-      this.unreadSeqs = new Set();      // messages by others after unreadBaseUpTo and after readSeq
-      this.readBy = new Map();          // other account (lowercase) -> { name, seq }, from live read frames
-      this.pending = new Map();         // id -> { text, state, label, sentAt, seq }
-      this.resumeAsked = false;
-      // Asked for over REST by a server without the history API; the subscription then checks access.
-      this.probed = false;
-      // Known to the server (listed, announced or subscribed), as opposed to typed into the address bar.
-      this.confirmed = false;
-      this.gone = false;
-    }
-
-    get unread() {
-      return this.unreadBase + this.unreadSeqs.size;
-    }
-
-    displayTitle(me) {
-      if (this.kind === "public") return `#${this.room}`;
-      if (this.kind === "direct") {
-        const other = this.members.find((m) => !sameName(m, me));
-        return other || this.room.slice(3).split(":").find((n) => !sameName(n, me)) || this.room;
-      }
-      return this.title || this.members.filter((m) => !sameName(m, me)).join(", ") || "Group";
-    }
-
-    // The other account of a direct conversation, as a key (lowercase).
-    otherKey(me) {
-      return this.room.slice(3).split(":").find((n) => !sameName(n, me));
-    }
-  }
 
   // The signed-in page. `session` is {token, name}; `onEnd(message)` is called once when the session is over.
   class AccountClient {
@@ -157,7 +57,7 @@
       this.timers = new Set();
       this.typists = new Map();
       this.lastTypingSent = 0;
-      this.conversationsApi = true;
+      this.listLoaded = false;
       this.listeners = [];
     }
 
@@ -308,22 +208,19 @@
       try {
         body = await this.api("GET", "/api/conversations");
       } catch (e) {
-        if (this.ended) return;
-        // A server without the conversations API still has /ws: conversations then appear as they are announced.
-        if (e.status === 404) this.conversationsApi = false;
-        this.setListNote(e.status === 404 ? "This server cannot list conversations; new ones appear as they start."
-          : `Conversations could not be loaded: ${e.message}`);
+        if (!this.ended) this.setListNote(`Conversations could not be loaded: ${e.message}`);
         return;
       }
       if (this.ended) return;
-      this.conversationsApi = true;
+      this.listLoaded = true;
       this.setListNote("");
       for (const entry of body.conversations || []) this.merge(entry);
       this.renderList();
     }
 
-    // A conversation entry from the server. Its counts replace ours only while no subscription is delivering events,
-    // and never move the place in the log back.
+    // A conversation entry from the server. Its counts replace ours only while nothing else is filling in its events
+    // (no subscription, no page of history on the way), so the events held stay one block without holes, and they
+    // never move the place in the log back.
     merge(entry) {
       const conv = this.ensure(entry.room, entry.kind);
       conv.confirmed = true;
@@ -332,7 +229,7 @@
       if (Array.isArray(entry.members)) conv.members = entry.members;
       const last = entry.last_seq ?? 0;
       conv.readSeq = Math.max(conv.readSeq, entry.read_seq ?? 0);
-      if (conv.sub === "none" && conv.events.size === 0 && (conv.seenSeq === null || last >= conv.seenSeq)) {
+      if (conv.sub === "none" && conv.events.size === 0 && !conv.loadingOlder && (conv.seenSeq === null || last >= conv.seenSeq)) {
         conv.seenSeq = last;
         conv.unreadBase = entry.unread ?? 0;
         conv.unreadBaseUpTo = last;
@@ -374,13 +271,8 @@
           if (!conv.lastEvent && events.length > 0) conv.lastEvent = events[events.length - 1];
           if (conv.room === this.current) this.prependEvents(conv, events);
         } catch (e) {
-          if (e.status === 404 && e.code === "not_found") {
+          if (e.status === 404) {
             this.forget(conv, "No such conversation, or you are not one of its members.");
-          } else if (e.status === 404) {
-            // No history API on this server: the subscription's replay of the latest events is all there is, and
-            // the subscription is the access check.
-            conv.historyDone = true;
-            conv.probed = true;
           } else if (conv.room === this.current) {
             this.showError(`History could not be loaded: ${e.message}`);
           }
@@ -487,7 +379,7 @@
         this.subscribe(conv);
       }
       // Conversations announced while the socket was down were missed: the list has them.
-      if (reconnected) this.loadConversations();
+      if (reconnected || !this.listLoaded) this.loadConversations();
     }
 
     onClose(socket, event) {
@@ -554,7 +446,7 @@
     // subscribed only after its first page of history, which is also the access check.
     subscribe(conv) {
       if (!this.isOpen() || conv.sub !== "none" || conv.gone) return;
-      if (!conv.confirmed && !conv.probed && conv.seenSeq === null && conv.kind !== "public") return;
+      if (!conv.confirmed && conv.seenSeq === null && conv.kind !== "public") return;
       conv.sub = "pending";
       const frame = { action: "subscribe", room: conv.room };
       if (conv.seenSeq !== null) frame.after = conv.seenSeq;
@@ -714,7 +606,7 @@
     }
 
     // Someone started a direct conversation with us or added us to a group. The list says where its log stands and
-    // what is unread; without the list, a new conversation is replayed from its start.
+    // what is unread.
     async onConversation(f) {
       const conv = this.ensure(f.room, f.kind);
       conv.confirmed = true;
@@ -724,8 +616,9 @@
       this.renderList();
       if (conv.room === this.current) this.renderHead(conv);
       if (conv.sub !== "none") return;
-      if (this.conversationsApi) await this.loadConversations();
+      await this.loadConversations();
       if (this.ended) return;
+      // Not in the list (it could not be read): a new conversation is short, replay it from its start.
       if (conv.seenSeq === null && conv.sub === "none") conv.seenSeq = 0;
       this.subscribe(conv);
     }
@@ -1049,44 +942,5 @@
     }
   }
 
-  // ---- sign-in and the stored session ----------------------------------------------------------------------------
-
-  // localStorage, so that every tab of the browser is signed in as the same account (and signs out together).
-  function loadSession() {
-    try {
-      const s = JSON.parse(localStorage.getItem(SESSION_KEY) || "null");
-      if (s && typeof s.token === "string" && typeof s.name === "string") {
-        if (!s.expires_at || Date.parse(s.expires_at) > Date.now()) return s;
-      }
-    } catch {
-      // Unreadable: treated as signed out.
-    }
-    localStorage.removeItem(SESSION_KEY);
-    return null;
-  }
-
-  async function signIn(name, password) {
-    const s = await request("POST", "/api/sessions", { body: { name, password } });
-    const session = { token: s.token, name: s.name, expires_at: s.expires_at };
-    localStorage.setItem(SESSION_KEY, JSON.stringify(session));
-    return session;
-  }
-
-  async function signUp(name, password) {
-    await request("POST", "/api/accounts", { body: { name, password } });
-    return signIn(name, password);
-  }
-
-  // Ends the session on the server (its sockets close with 4001 everywhere) and forgets it here.
-  async function signOut(token) {
-    forgetSession(token);
-    await request("DELETE", "/api/sessions/current", { token });
-  }
-
-  // Only the session that ended: another tab may have signed in again meanwhile.
-  function forgetSession(token) {
-    if (loadSession()?.token === token) localStorage.removeItem(SESSION_KEY);
-  }
-
-  StChat.Account = { AccountClient, ApiError, loadSession, signIn, signUp, signOut, forgetSession, SESSION_KEY, NAME_PATTERN };
+  StChat.Account = { AccountClient };
 })();

@@ -9,7 +9,7 @@
 "use strict";
 
 (() => {
-  const { serverBase, newId, el, timeOf, FramePacer, Backoff, Account } = StChat;
+  const { serverBase, newId, el, timeOf, FramePacer, Backoff, Api, Account } = StChat;
   const ACK_TIMEOUT_MS = 8000;
   const TYPING_SEND_INTERVAL_MS = 1500;
   const TYPING_SHOW_MS = 3500;
@@ -401,7 +401,7 @@
     ui.logout.hidden = false;
     const client = new Account.AccountClient(stored, (message) => {
       if (account === client) account = null;
-      Account.forgetSession(stored.token);
+      Api.forgetSession(stored.token);
       showSignIn(message);
     });
     account = client;
@@ -427,7 +427,7 @@
     account = null;
     client.stop();
     try {
-      await Account.signOut(client.token);
+      await Api.signOut(client.token);
       showSignIn("");
     } catch (e) {
       // The page has forgotten the token either way; it stays valid on the server until it expires.
@@ -440,7 +440,7 @@
     const creating = e.submitter?.id === "signup";
     const name = ui.authName.value.trim();
     const password = ui.authPassword.value;
-    if (!Account.NAME_PATTERN.test(name)) {
+    if (!Api.NAME_PATTERN.test(name)) {
       ui.authError.textContent = "Account names are 2-32 letters, digits, '_', '.' or '-'.";
       return;
     }
@@ -451,7 +451,7 @@
     ui.authError.textContent = creating ? "Creating the account…" : "Signing in…";
     for (const b of ui.auth.querySelectorAll("button")) b.disabled = true;
     try {
-      const stored = creating ? await Account.signUp(name, password) : await Account.signIn(name, password);
+      const stored = creating ? await Api.signUp(name, password) : await Api.signIn(name, password);
       ui.authError.textContent = "";
       ui.authPassword.value = "";
       startAccount(stored);
@@ -467,8 +467,8 @@
 
   // Another tab signed in or out: follow it, unless this tab is in an anonymous room.
   window.addEventListener("storage", (e) => {
-    if (e.key !== null && e.key !== Account.SESSION_KEY) return;
-    const stored = Account.loadSession();
+    if (e.key !== null && e.key !== Api.SESSION_KEY) return;
+    const stored = Api.loadSession();
     if (account && stored?.token === account.token) return;
     if (account) {
       const client = account;
@@ -513,7 +513,7 @@
   const hashRoom = decodeURIComponent(location.hash.slice(1));
   ui.name.value = localStorage.getItem("stchat.name") || "";
   ui.room.value = ROOM_PATTERN.test(hashRoom) ? hashRoom : (localStorage.getItem("stchat.room") || "lobby");
-  const stored = Account.loadSession();
+  const stored = Api.loadSession();
   if (stored) startAccount(stored);
   else ui.authName.focus();
 })();

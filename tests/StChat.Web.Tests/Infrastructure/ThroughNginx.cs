@@ -15,7 +15,7 @@ internal static class ThroughNginx
         using var page = await http.GetAsync(nginx, ct);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("<title>StChat</title>", await page.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
-        foreach (var file in (string[])["app.js", "common.js", "account.js", "app.css"])
+        foreach (var file in (string[])["app.js", "common.js", "api.js", "conversation.js", "account.js", "app.css"])
         {
             using var asset = await http.GetAsync(new Uri(nginx, file), ct);
             Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
