@@ -128,6 +128,20 @@
       this.listeners.push([target, type, fn]);
     }
 
+    // Items of the sidebar's lists open on a click, or on Enter or Space when focused (they are tabbable).
+    onActivate(list, selector, fn) {
+      this.on(list, "click", (e) => {
+        const item = e.target.closest(selector);
+        if (item) fn(item);
+      });
+      this.on(list, "keydown", (e) => {
+        const item = e.target.closest(selector);
+        if (!item || (e.key !== "Enter" && e.key !== " ")) return;
+        e.preventDefault();
+        fn(item);
+      });
+    }
+
     every(ms, fn) {
       this.timers.add(setInterval(fn, ms));
     }
@@ -155,14 +169,9 @@
         clearTimeout(searchTimer);
         searchTimer = this.later(250, () => this.loadUsers());
       });
-      this.on(ui.users, "click", (e) => {
-        const li = e.target.closest("li[data-user]");
-        if (li) this.open(directKey(this.me, li.dataset.user), { members: [this.me, li.dataset.user] });
-      });
-      this.on(ui.list, "click", (e) => {
-        const li = e.target.closest("li[data-room]");
-        if (li) this.open(li.dataset.room);
-      });
+      this.onActivate(ui.users, "li[data-user]", (li) =>
+        this.open(directKey(this.me, li.dataset.user), { members: [this.me, li.dataset.user] }));
+      this.onActivate(ui.list, "li[data-room]", (li) => this.open(li.dataset.room));
       this.on(ui.newGroup, "click", () => {
         ui.groupError.textContent = "";
         ui.groupDialog.showModal();
@@ -337,6 +346,7 @@
       this.ui.users.replaceChildren(...(body.users || []).filter((u) => !sameName(u.name, this.me)).map((u) => {
         const li = el("li", u.online ? "online" : "offline");
         li.dataset.user = u.name;
+        li.tabIndex = 0;
         li.title = `${u.online ? "Online" : "Offline"}: start a conversation with ${u.name}`;
         li.append(el("span", "dot"), el("span", "name", u.name));
         return li;
@@ -795,6 +805,7 @@
       if (!li) {
         li = el("li");
         li.dataset.room = conv.room;
+        li.tabIndex = 0;
         li.append(el("span", "kind"), el("span", "title"), el("span", "badge"), el("span", "preview"));
         this.listItems.set(conv.room, li);
         this.ui.list.append(li);
@@ -803,6 +814,8 @@
       li.dataset.kind = conv.kind;
       li.dataset.unread = String(unread);
       li.classList.toggle("current", conv.room === this.current);
+      if (conv.room === this.current) li.setAttribute("aria-current", "true");
+      else li.removeAttribute("aria-current");
       li.classList.toggle("gone", conv.gone);
       li.querySelector(".kind").textContent = conv.kind === "public" ? "#" : conv.kind === "group" ? "◆" : "@";
       li.querySelector(".title").textContent = conv.displayTitle(this.me).replace(/^#/, "");

@@ -96,6 +96,15 @@ public sealed class BrowserAccountsTests(StackFixture stack)
         Assert.Equal("Hi Bob, are you coming on Saturday?",
             await ann.Locator("#seen").EvaluateAsync<string>("n => n.previousElementSibling.querySelector('.text').textContent"));
 
+        // Typing notices are throttled on both ends, so keep typing the way a person does until Ann sees it.
+        var typing = ann.Locator("#conv-typing", new PageLocatorOptions { HasTextString = $"{bobName} is typing" });
+        await Eventually.Until(async () =>
+        {
+            await bob.Locator("#conv-text").PressSequentiallyAsync("ye", new LocatorPressSequentiallyOptions { Delay = 150 });
+            return await typing.IsVisibleAsync();
+        }, Patience, "Ann sees that Bob is typing");
+        await bob.FillAsync("#conv-text", "");
+
         await SendAsync(bob, "Yes! I'll bring the map.");
         await WaitForMessageAsync(ann, "Yes! I'll bring the map.");
         await ShootAsync(ann, "conversation-seen");
@@ -139,6 +148,14 @@ public sealed class BrowserAccountsTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.NotFound, await UpgradeStatusAsync(token, "/groups/" + group["group:".Length..]));
         // /dm/<name> is always the caller's own conversation with <name>; a conversation key is no name.
         Assert.Equal(HttpStatusCode.NotFound, await UpgradeStatusAsync(token, "/dm/" + dm));
+
+        // Bob logs out in one tab: the other is signed out with it.
+        await bob.ClickAsync("#logout");
+        foreach (var tab in new[] { bob, bobTab2 })
+        {
+            await Expect(tab.Locator("#auth")).ToBeVisibleAsync(new() { Timeout = Ms(Patience) });
+            await Expect(tab.Locator("#app")).ToBeHiddenAsync();
+        }
     }
 
     [Fact]
