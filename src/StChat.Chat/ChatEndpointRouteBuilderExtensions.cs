@@ -21,6 +21,7 @@ public static class ChatEndpointRouteBuilderExtensions
         {
             // WebSockets first: the session handler accepts ?access_token= only on requests it marks as upgrades.
             app.UseWebSockets();
+            app.UseMiddleware<DatabaseUnavailableMiddleware>();
             app.UseAuthentication();
         }
 

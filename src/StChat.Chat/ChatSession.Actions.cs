@@ -74,7 +74,7 @@ internal sealed partial class ChatSession
             case "who":
                 if (Target(frame) is { } asked)
                 {
-                    Reply(ChatFrames.Who(asked.Room, _services.Presence.UsersIn(asked.Room)));
+                    await HandleWhoAsync(asked);
                 }
 
                 break;
@@ -196,6 +196,20 @@ internal sealed partial class ChatSession
         }
     }
 
+    private async Task HandleWhoAsync(RoomSubscription subscription)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_socket.ReceiveAborted);
+            timeout.CancelAfter(_options.WriteAttemptTimeout);
+            Reply(ChatFrames.Who(subscription.Room, await _services.Presence.UsersInAsync(subscription.Room, timeout.Token)));
+        }
+        catch (Exception e) when (ChatRetryableFailures.IsRetryable(e) && !_socket.IsClosing)
+        {
+            Reply(ChatFrames.Error(ChatErrorCodes.Unavailable, "Who is here could not be read: the database did not answer; ask again.", retryable: true, room: RoomOf(subscription)));
+        }
+    }
+
     private void HandleTyping(RoomSubscription subscription, TimeSpan now)
     {
         // Ephemeral and throttled: a chatty keyboard must not flood the room.
@@ -205,8 +219,7 @@ internal sealed partial class ChatSession
         }
 
         subscription.LastTyping = now;
-        _services.Bus.PublishEphemeral(subscription.Room, ChatFrames.Typing(subscription.Room, User),
-            skip: member => ReferenceEquals(member, subscription));
+        _services.Bus.PublishEphemeral(subscription.Room, ChatFrames.Typing(subscription.Room, User), except: subscription);
     }
 
     private async Task HandleReadAsync(RoomSubscription subscription, ClientFrame frame)

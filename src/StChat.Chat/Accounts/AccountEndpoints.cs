@@ -14,7 +14,7 @@ internal sealed class AccountEndpoints(
     SessionStore sessions,
     Passwords passwords,
     LoginThrottle throttle,
-    SessionSockets sockets,
+    IRoomEventBus bus,
     ChatPresence presence,
     IOptions<ChatOptions> options,
     ILogger<AccountEndpoints> logger)
@@ -97,28 +97,21 @@ internal sealed class AccountEndpoints(
 
     public async Task<IResult> DeleteSessionAsync(HttpContext context)
     {
-        if (AccountUser.From(context.User) is not { } me)
-        {
-            return ChatProblems.Unauthorized();
-        }
-
+        var me = AccountUser.Of(context);
         await sessions.DeleteAsync(me.SessionId, context.RequestAborted);
-        sockets.CloseAll(me.SessionId);
+        bus.SignOut(me.SessionId);
         logger.LogInformation("{Name} signed out", me.Name);
         return TypedResults.NoContent();
     }
 
-    public static IResult Me(HttpContext context) => AccountUser.From(context.User) is { } me
-        ? TypedResults.Json(new Me(me.Name, me.ExpiresAt), AccountJsonContext.Default.Me)
-        : ChatProblems.Unauthorized();
+    public static IResult Me(HttpContext context)
+    {
+        var me = AccountUser.Of(context);
+        return TypedResults.Json(new Me(me.Name, me.ExpiresAt), AccountJsonContext.Default.Me);
+    }
 
     public async Task<IResult> UsersAsync(HttpContext context)
     {
-        if (AccountUser.From(context.User) is null)
-        {
-            return ChatProblems.Unauthorized();
-        }
-
         var query = context.Request.Query;
         var prefix = query["query"].ToString();
         if (prefix.Length > AccountName.MaxLength)
@@ -140,7 +133,8 @@ internal sealed class AccountEndpoints(
         }
 
         var names = await accounts.SearchAsync(prefix, after, limit, context.RequestAborted);
-        return TypedResults.Json(new Directory(names.Select(n => new DirectoryEntry(n, presence.IsOnline(n))).ToList()), AccountJsonContext.Default.Directory);
+        var online = await presence.OnlineAsync(names, context.RequestAborted);
+        return TypedResults.Json(new Directory(names.Select(n => new DirectoryEntry(n, online.Contains(AccountName.Key(n)))).ToList()), AccountJsonContext.Default.Directory);
     }
 
     private static IResult TooMany(HttpContext context, TimeSpan wait, string detail)
@@ -167,13 +161,13 @@ public static class AccountEndpointRouteBuilderExtensions
             .Accepts<Credentials>("application/json")
             .Produces<SessionCreated>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        endpoints.MapDelete("/api/sessions/current", ChatRequests.Handler(api.DeleteSessionAsync))
+        endpoints.MapDelete("/api/sessions/current", ChatRequests.Handler(api.DeleteSessionAsync)).AddEndpointFilter(AccountUser.RequireAccount)
             .WithName("DeleteSession").WithSummary("Sign out: the token stops working and its sockets close with 4001")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
-        endpoints.MapGet("/api/me", (Func<HttpContext, IResult>)AccountEndpoints.Me)
+        endpoints.MapGet("/api/me", (Func<HttpContext, IResult>)AccountEndpoints.Me).AddEndpointFilter(AccountUser.RequireAccount)
             .WithName("Me").WithSummary("The signed-in account")
             .Produces<Me>().ProducesProblem(StatusCodes.Status401Unauthorized);
-        endpoints.MapGet("/api/users", ChatRequests.Handler(api.UsersAsync))
+        endpoints.MapGet("/api/users", ChatRequests.Handler(api.UsersAsync)).AddEndpointFilter(AccountUser.RequireAccount)
             .WithName("Users").WithSummary("The user directory: accounts by name prefix, with online state")
             .Produces<Directory>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
         return endpoints;

@@ -2,17 +2,18 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using StChat.Chat.Accounts;
 
 namespace StChat.Chat.Conversations;
 
 internal static class ConversationEndpointRouteBuilderExtensions
 {
-    // The signed-in REST API of conversations and groups; ConversationFilters guards every path.
+    // The signed-in REST API of conversations and groups; AccountUser.RequireAccount and ConversationFilters guard every path.
     public static IEndpointRouteBuilder MapStChatConversations(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.ServiceProvider.GetRequiredService<ConversationEndpoints>();
         var filters = endpoints.ServiceProvider.GetRequiredService<ConversationFilters>();
-        var signedIn = endpoints.MapGroup("/api").AddEndpointFilter(filters.RequireAccountAsync)
+        var signedIn = endpoints.MapGroup("/api").AddEndpointFilter(AccountUser.RequireAccount)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         signedIn.MapGet("/conversations", ChatRequests.Handler(api.ListAsync))

@@ -26,7 +26,7 @@ internal sealed class ConversationEndpoints(
 
     public async Task<IResult> ListAsync(HttpContext context)
     {
-        var me = ConversationFilters.Me(context);
+        var me = AccountUser.Of(context);
         var rows = await conversations.ListAsync(me.Id, me.Name, room: null, context.RequestAborted);
         return TypedResults.Json(new ConversationList(rows.Select(ConversationEntry.From).ToList()), ConversationJsonContext.Default.ConversationList);
     }
@@ -61,7 +61,7 @@ internal sealed class ConversationEndpoints(
     public async Task<IResult> PostMessageAsync(HttpContext context)
     {
         var key = ConversationFilters.KeyOf(context);
-        var me = ConversationFilters.Me(context);
+        var me = AccountUser.Of(context);
         var id = context.Request.Headers[IdempotencyKeyHeader].ToString();
         if (!MessagePosting.IsValidId(id))
         {
@@ -121,7 +121,7 @@ internal sealed class ConversationEndpoints(
             return ChatProblems.BadRequest("Give \"seq\": the last seq you have read, a whole number >= 0.");
         }
 
-        var marker = await readMarkers.MarkAsync(ConversationFilters.Me(context), key, body.Seq.Value, context.RequestAborted);
+        var marker = await readMarkers.MarkAsync(AccountUser.Of(context), key, body.Seq.Value, context.RequestAborted);
         return marker is { } stored
             ? TypedResults.Json(new ReadState(key.Value, stored), ConversationJsonContext.Default.ReadState)
             : ChatProblems.BadRequest($"seq {body.Seq} is beyond the last event of {key}.");
@@ -129,7 +129,7 @@ internal sealed class ConversationEndpoints(
 
     public async Task<IResult> CreateGroupAsync(HttpContext context)
     {
-        var me = ConversationFilters.Me(context);
+        var me = AccountUser.Of(context);
         var (body, problem) = await ChatRequests.ReadJsonAsync(context.Request, ConversationJsonContext.Default.GroupRequest);
         if (problem is not null)
         {
@@ -172,7 +172,7 @@ internal sealed class ConversationEndpoints(
     public async Task<IResult> AddMemberAsync(HttpContext context)
     {
         var key = ConversationFilters.KeyOf(context);
-        var me = ConversationFilters.Me(context);
+        var me = AccountUser.Of(context);
         var (body, problem) = await ChatRequests.ReadJsonAsync(context.Request, ConversationJsonContext.Default.MemberRequest);
         if (problem is not null)
         {
@@ -210,7 +210,7 @@ internal sealed class ConversationEndpoints(
     public async Task<IResult> RemoveMemberAsync(HttpContext context)
     {
         var key = ConversationFilters.KeyOf(context);
-        var me = ConversationFilters.Me(context);
+        var me = AccountUser.Of(context);
         var name = context.GetRouteValue("name") as string;
         var ct = context.RequestAborted;
         var members = await conversations.MembersAsync(key, ct);
