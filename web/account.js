@@ -58,6 +58,7 @@
       this.typists = new Map();
       this.lastTypingSent = 0;
       this.listLoaded = false;
+      this.serverRestarting = false;
       this.listeners = [];
     }
 
@@ -410,7 +411,9 @@
       this.setStatus("closed", "disconnected");
       // A refused upgrade looks like any lost connection; /api/me tells whether the token is still good (a 401 ends it).
       if (!socket.opened) this.api("GET", "/api/me").catch(() => {});
-      const why = event.reason ? ` (${event.reason})` : event.code === 1006 ? " (connection lost)" : "";
+      const why = this.serverRestarting ? " (the server is restarting)"
+        : event.reason ? ` (${event.reason})` : event.code === 1006 ? " (connection lost)" : "";
+      this.serverRestarting = false;
       this.scheduleReconnect(why);
     }
 
@@ -499,6 +502,10 @@
           break;
         case "error":
           this.onError(f);
+          break;
+        case "reconnect":
+          // The node is draining: the close follows, and the next connection lands on another node.
+          this.serverRestarting = true;
           break;
         default:
           break;
