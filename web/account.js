@@ -205,10 +205,17 @@
       this.on(window, "hashchange", () => this.route());
     }
 
+    // #/c/<key> opens that conversation; #<room>, the anonymous page's link to a public room, opens the room.
     route() {
-      if (!location.hash.startsWith(ROUTE_PREFIX)) return;
-      const room = decodeURIComponent(location.hash.slice(ROUTE_PREFIX.length));
-      if (room !== this.current) this.open(room);
+      let hash;
+      try {
+        hash = decodeURIComponent(location.hash);
+      } catch {
+        return;     // a malformed address: stay where we are
+      }
+      const room = hash.startsWith(ROUTE_PREFIX) ? hash.slice(ROUTE_PREFIX.length)
+        : ROOM_PATTERN.test(hash.slice(1)) ? hash.slice(1) : null;
+      if (room && room !== this.current) this.open(room);
     }
 
     // ---- conversations over REST ---------------------------------------------------------------------------------
