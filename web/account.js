@@ -40,6 +40,7 @@
         roomForm: $("room-form"), roomName: $("room-name"), newGroup: $("new-group"),
         userSearch: $("user-search"), users: $("users"),
         conv: $("conv"), empty: $("conv-empty"), head: $("conv-head"), title: $("conv-title"), members: $("conv-members"),
+        addMember: $("add-member"), addMemberName: $("add-member-name"), leaveGroup: $("leave-group"),
         logWrap: $("conv-log-wrap"), older: $("older"), log: $("conv-log"), pending: $("conv-pending"),
         error: $("conv-error"), compose: $("conv-compose"), typing: $("conv-typing"), text: $("conv-text"),
         groupDialog: $("group-dialog"), groupForm: $("group-form"), groupTitle: $("group-title"),
@@ -183,6 +184,11 @@
         e.preventDefault();
         this.createGroup();
       });
+      this.on(ui.addMember, "submit", (e) => {
+        e.preventDefault();
+        this.addMember(this.convs.get(this.current), ui.addMemberName.value.trim());
+      });
+      this.on(ui.leaveGroup, "click", () => this.leaveGroup(this.convs.get(this.current)));
       this.on(ui.logWrap, "scroll", () => {
         if (ui.logWrap.scrollTop < 60 && this.current) this.loadOlder(this.convs.get(this.current));
       });
@@ -315,6 +321,7 @@
         this.ui.pending.replaceChildren();
         this.ui.compose.hidden = true;
         this.ui.older.hidden = true;
+        this.renderHead(conv);
         this.showError(why);
       }
       this.renderList();
@@ -339,6 +346,33 @@
         this.open(entry.room);
       } catch (e) {
         ui.groupError.textContent = e.message;
+      }
+    }
+
+    // The member_added event reaches every member's sockets, this page's too; the new member is told with a
+    // "conversation" frame.
+    async addMember(conv, name) {
+      if (!conv || conv.kind !== "group") return;
+      if (!NAME_PATTERN.test(name)) {
+        this.showError(`"${name}" is not an account name.`);
+        return;
+      }
+      try {
+        await this.api("POST", `/api/groups/${enc(conv.room.slice("group:".length))}/members`, { body: { name } });
+        this.ui.addMemberName.value = "";
+        this.showError("");
+      } catch (e) {
+        this.showError(e.message);
+      }
+    }
+
+    // Removing oneself: the server ends this account's subscriptions after the member_removed event.
+    async leaveGroup(conv) {
+      if (!conv || conv.kind !== "group" || conv.gone) return;
+      try {
+        await this.api("DELETE", `/api/groups/${enc(conv.room.slice("group:".length))}/members/${enc(this.me)}`);
+      } catch (e) {
+        this.showError(e.message);
       }
     }
 
@@ -592,6 +626,7 @@
       conv.gone = true;
       if (conv.room === this.current) {
         this.ui.compose.hidden = true;
+        this.renderHead(conv);
         this.showError("You are no longer a member of this conversation.");
       }
       this.renderItem(conv);
@@ -878,6 +913,7 @@
       document.title = `${title} · StChat`;
       this.ui.members.textContent = conv.kind === "public" ? "public room"
         : conv.members.length ? conv.members.join(", ") : "";
+      for (const node of [this.ui.addMember, this.ui.leaveGroup]) node.hidden = conv.kind !== "group" || conv.gone;
     }
 
     eventNode(e) {

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using StChat.Testing;
 using StChat.Web.Tests.Infrastructure;
@@ -148,6 +149,20 @@ public sealed class BrowserAccountsTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.NotFound, await UpgradeStatusAsync(token, "/groups/" + group["group:".Length..]));
         // /dm/<name> is always the caller's own conversation with <name>; a conversation key is no name.
         Assert.Equal(HttpStatusCode.NotFound, await UpgradeStatusAsync(token, "/dm/" + dm));
+
+        // Ann adds Carol to the group, and Carol's page is told at once; Bob leaves it.
+        await ann.FillAsync("#add-member-name", carolName);
+        await ann.PressAsync("#add-member-name", "Enter");
+        await Expect(ann.Locator("#conv-log li.system", new() { HasTextString = $"{annName} added {carolName}" })).ToHaveCountAsync(1, new() { Timeout = Ms(Patience) });
+        await Expect(carol.Locator($"#conversations li[data-room='{group}']")).ToHaveCountAsync(1, new() { Timeout = Ms(Patience) });
+        await bob.ClickAsync($"#conversations li[data-room='{group}']");
+        await WaitForMessageAsync(bob, "Meet at the station at nine.");
+        await bob.ClickAsync("#leave-group");
+        await Expect(ann.Locator("#conv-log li.system", new() { HasTextString = $"{bobName} left" })).ToHaveCountAsync(1, new() { Timeout = Ms(Patience) });
+        await Expect(bob.Locator("#conv-compose")).ToBeHiddenAsync(new() { Timeout = Ms(Patience) });
+        await Expect(bob.Locator($"#conversations li[data-room='{group}']")).ToHaveClassAsync(new Regex("gone"), new() { Timeout = Ms(Patience) });
+        await Expect(ann.Locator("#conv-members")).ToHaveTextAsync($"{annName}, {carolName}");
+        await ShootAsync(ann, "group-conversation");
 
         // Bob logs out in one tab: the other is signed out with it.
         await bob.ClickAsync("#logout");
