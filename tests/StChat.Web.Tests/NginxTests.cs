@@ -32,6 +32,21 @@ public sealed class NginxTests(StackFixture stack)
         await ThroughNginx.AssertServesThePageAndWebSocketsAsync(nginx.HttpUri, timeout.Token);
     }
 
+    [Fact]
+    public async Task The_access_log_keeps_no_token_from_a_WebSocket_url()
+    {
+        await using var nginx = await NginxProcess.StartAsync(stack.Serve.Port);
+        var secret = "tok" + Guid.NewGuid().ToString("N");
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        var url = new UriBuilder(nginx.HttpUri) { Scheme = "ws", Path = "/ws", Query = "access_token=" + secret }.Uri;
+        // The made-up token is refused (401), but the request has passed through nginx and its log.
+        await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => socket.ConnectAsync(url, CancellationToken.None));
+
+        await StChat.Testing.Eventually.Until(() => Task.FromResult(nginx.AccessLog.Contains("GET /ws ", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), "nginx logs the request");
+        Assert.DoesNotContain(secret, nginx.AccessLog, StringComparison.Ordinal);
+    }
+
     // nginx's workers run as nobody when the master is root; they cannot enter /root/stchat or a mktemp -d folder.
     [RootFact]
     public async Task As_root_nginx_serves_a_page_kept_under_a_private_directory()

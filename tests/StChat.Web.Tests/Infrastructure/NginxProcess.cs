@@ -23,6 +23,8 @@ public sealed class NginxProcess : IAsyncDisposable
 
     public Uri HttpUri => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
 
+    public string AccessLog => File.Exists(Path.Combine(_prefix, "logs", "access.log")) ? File.ReadAllText(Path.Combine(_prefix, "logs", "access.log")) : "";
+
     public string ErrorLog => File.Exists(Path.Combine(_prefix, "logs", "error.log")) ? File.ReadAllText(Path.Combine(_prefix, "logs", "error.log")) : "";
 
     // Like `up`, nginx serves a copy of the web folder inside the prefix, readable by everyone: when the tests run as
@@ -36,6 +38,7 @@ public sealed class NginxProcess : IAsyncDisposable
         var server = File.ReadAllText(Path.Combine(Repository.Root, "nginx", "stchat.conf.template"))
             .Replace("${STCHAT_NGINX_LISTEN}", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal)
             .Replace("${STCHAT_WEB_ROOT}", webRoot, StringComparison.Ordinal)
+            .Replace("${STCHAT_NGINX_ACCESS_LOG}", Path.Combine(prefix, "logs", "access.log"), StringComparison.Ordinal)
             .Replace("${STCHAT_CHAT_UPSTREAM}", upstream, StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(prefix, "stchat.conf"), server);
         var main = File.ReadAllText(Path.Combine(Repository.Root, "nginx", "nginx.conf.template"))
