@@ -6,8 +6,8 @@ namespace StChat.Bench;
 internal sealed partial class AccountsScenario
 {
     // Many signed-in /ws sockets, each following 20 public rooms. Sockets are spread over the accounts, and all the
-    // sockets of one account follow the same 20 rooms (one person's tabs and devices), chosen at random per account
-    // with a fixed seed, so the join events and follow rows cost once per account and room. One follower per room
+    // sockets of one account follow the same 20 rooms (one person's tabs and devices), so the join events and follow
+    // rows cost once per account and room. One follower per room
     // sends into it, round-robin over the rooms at a steady total rate, with an id so that the server acks the commit;
     // every follower of the room receives the event. The rate rises in steps.
     private async Task MultiAsync(ChatTarget target, string[] tokens, AccountsResult result, CancellationToken ct)
@@ -15,12 +15,7 @@ internal sealed partial class AccountsScenario
         var settings = env.Settings;
         var sockets = settings.MultiSockets;
         var perSocket = Math.Min(settings.MultiConversationsPerSocket, settings.MultiRooms);
-        var roomsOf = Enumerable.Range(0, tokens.Length).Select(account =>
-        {
-            var random = new Random(account);
-            return (IReadOnlyList<string>)Enumerable.Range(0, settings.MultiRooms).OrderBy(_ => random.Next()).Take(perSocket)
-                .Select(r => $"conv{r}").ToArray();
-        }).ToArray();
+        var roomsOf = AssignRooms(tokens.Length, settings.MultiRooms, perSocket);
 
         var sink = new DeliverySink();
         using var load = new LoadClients(sink);
@@ -77,6 +72,28 @@ internal sealed partial class AccountsScenario
                 $"({step.DeliveriesPerSecond:N0}/s), p50 {step.P50Ms:N1} ms, p99 {step.P99Ms:N1} ms, {errors} errors");
             result.MultiSteps.Add(step);
         }
+    }
+
+    // Each account's rooms: the ones fewest accounts have taken so far, ties broken at random (fixed seed), so the
+    // sets overlap in many different ways and every room ends up with about the same number of followers.
+    private static IReadOnlyList<string>[] AssignRooms(int accounts, int rooms, int perAccount)
+    {
+        var random = new Random(20);
+        var taken = new int[rooms];
+        var result = new IReadOnlyList<string>[accounts];
+        for (var a = 0; a < accounts; a++)
+        {
+            var chosen = Enumerable.Range(0, rooms).Select(r => (Room: r, Tie: random.Next())).OrderBy(r => taken[r.Room]).ThenBy(r => r.Tie)
+                .Take(perAccount).Select(r => r.Room).ToArray();
+            foreach (var r in chosen)
+            {
+                taken[r]++;
+            }
+
+            result[a] = chosen.Select(r => $"conv{r}").ToArray();
+        }
+
+        return result;
     }
 
     // One loop for all senders, so no socket ever has two sends in flight; messages per sender, in `senders` order.

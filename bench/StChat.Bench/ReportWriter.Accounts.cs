@@ -119,7 +119,7 @@ internal static partial class ReportWriter
 
         md.AppendLine(CultureInfo.InvariantCulture, $"{m.Sockets:N0} `/ws` sockets signed in as {m.Accounts:N0} accounts (the sockets of one account share its session " +
             $"token, like one person's tabs and devices), each subscribed to {m.ConversationsPerSocket} of {m.Rooms} public rooms: the same {m.ConversationsPerSocket} " +
-            $"for all sockets of an account, chosen at random per account, so a room has {m.MinFollowers:N0}-{m.MaxFollowers:N0} followers ({N(m.MeanFollowers)} on average). " +
+            $"for all sockets of an account, spread evenly over the rooms: a room has {m.MinFollowers:N0}-{m.MaxFollowers:N0} followers ({N(m.MeanFollowers)} on average). " +
             $"Connecting and subscribing took {N(m.SetupSeconds, 1)} s ({m.SetupFrames:N0} frames received: subscribe confirmations, join events and their replay to later subscribers). " +
             $"Then {m.Senders:N0} follower sockets, one per room, send messages over their sockets (`{{\"action\":\"message\",\"room\":...,\"id\":...}}`), " +
             $"round-robin over the rooms at a steady total rate for {N(settings?.MultiDuration.TotalSeconds ?? 0)} s per step; every follower of the room receives each event. " +
