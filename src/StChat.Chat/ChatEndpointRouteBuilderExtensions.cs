@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http;
 using StChat.Chat.Accounts;
+using StChat.Chat.Conversations;
 
 namespace StChat.Chat;
 
@@ -19,17 +21,28 @@ public static class ChatEndpointRouteBuilderExtensions
         {
             // WebSockets first: the session handler accepts ?access_token= only on requests it marks as upgrades.
             app.UseWebSockets();
+            app.UseMiddleware<DatabaseUnavailableMiddleware>();
             app.UseAuthentication();
         }
 
         endpoints.MapStChatAccounts();
+        endpoints.MapStChatConversations();
+        endpoints.MapOpenApi();
 
+        // Delegates rather than RequestDelegates, so that the WebSocket URLs are listed in the OpenAPI document too.
         var endpoint = endpoints.ServiceProvider.GetRequiredService<ChatEndpoint>();
-        endpoints.MapGet("/", context => endpoint.HandleRoomAsync(context, room: null));
-        endpoints.MapGet("/rooms/{room}", context => endpoint.HandleRoomAsync(context, context.GetRouteValue("room") as string));
-        endpoints.MapGet("/dm/{name}", context => endpoint.HandleDirectAsync(context, (string)context.GetRouteValue("name")!));
-        endpoints.MapGet("/groups/{id}", context => endpoint.HandleGroupAsync(context, (string)context.GetRouteValue("id")!));
-        endpoints.MapGet("/ws", endpoint.HandleMultiAsync);
+        endpoints.MapGet("/", WebSocket(context => endpoint.HandleRoomAsync(context, room: null)))
+            .WithName("DefaultRoomSocket").WithSummary("WebSocket: the default public room (a plain GET serves the page)");
+        endpoints.MapGet("/rooms/{room}", WebSocket(context => endpoint.HandleRoomAsync(context, context.GetRouteValue("room") as string)))
+            .WithName("RoomSocket").WithSummary("WebSocket: one public room");
+        endpoints.MapGet("/dm/{name}", WebSocket(context => endpoint.HandleDirectAsync(context, (string)context.GetRouteValue("name")!)))
+            .WithName("DirectSocket").WithSummary("WebSocket: the direct conversation with an account, created on first use");
+        endpoints.MapGet("/groups/{id}", WebSocket(context => endpoint.HandleGroupAsync(context, (string)context.GetRouteValue("id")!)))
+            .WithName("GroupSocket").WithSummary("WebSocket: one group");
+        endpoints.MapGet("/ws", WebSocket(endpoint.HandleMultiAsync))
+            .WithName("Socket").WithSummary("WebSocket: follows any number of conversations by subscribe");
         return endpoints;
     }
+
+    private static Delegate WebSocket(Func<HttpContext, Task> handler) => handler;
 }

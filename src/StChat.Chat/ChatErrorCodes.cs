@@ -15,4 +15,6 @@ internal static class ChatErrorCodes
     public const string NotFound = "not_found";             // no such conversation, or one the account is not a member of
     public const string NameTaken = "name_taken";           // the account name is registered already
     public const string NotSubscribed = "not_subscribed";   // a /ws action for a conversation the socket does not follow
+    public const string AlreadyMember = "already_member";   // the account is in the group already
+    public const string NotMember = "not_member";           // the account to remove is not in the group
 }

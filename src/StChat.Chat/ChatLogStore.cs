@@ -74,6 +74,12 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         ORDER BY seq
         """;
 
+    private const string FindIdSql = $"""
+        SELECT {ChatLogRow.Columns}
+        FROM chat_log
+        WHERE room = @room AND client_msg_id = @id
+        """;
+
     private const string LastSeqSql = """
         SELECT coalesce((SELECT last_seq FROM chat_room WHERE room = @room), 0)
         """;
@@ -186,6 +192,15 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
             new CommandDefinition(ReadLatestSql, new { room, count }, cancellationToken: ct));
         var events = rows.Select(r => r.ToEvent()).ToList();
         return (events, events.Count == 0 ? 0 : events[^1].Seq);
+    }
+
+    // The event stored under a client's id (an idempotency key), or null.
+    public async Task<ChatEvent?> FindByIdAsync(string room, string id, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<ChatLogRow>(
+            new CommandDefinition(FindIdSql, new { room, id }, cancellationToken: ct));
+        return row?.ToEvent();
     }
 
     // The seq of the room's newest committed event; 0 for a room that has none.

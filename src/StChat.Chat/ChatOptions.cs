@@ -18,6 +18,9 @@ public sealed record ChatOptions
     /// <summary>Conversations one <c>/ws</c> socket may follow at once.</summary>
     public int MaxSubscriptions { get; init; } = 100;
 
+    /// <summary>Members a group may have, its creator included.</summary>
+    public int MaxGroupMembers { get; init; } = 256;
+
     /// <summary>PBKDF2 iterations of password hashes (ASP.NET Core Identity's PasswordHasher, HMAC-SHA512).</summary>
     public int PasswordIterations { get; init; } = 100_000;
 

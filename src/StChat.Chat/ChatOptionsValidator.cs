@@ -27,6 +27,7 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Range(errors, "RateLimitStrikes", options.RateLimitStrikes, 1, 100_000);
         Range(errors, "MaxConnections", options.MaxConnections, 1, 1_000_000);
         Range(errors, "MaxSubscriptions", options.MaxSubscriptions, 1, 10_000);
+        Range(errors, "MaxGroupMembers", options.MaxGroupMembers, 2, 100_000);
         Range(errors, "PasswordIterations", options.PasswordIterations, 10_000, 10_000_000);
         Range(errors, "LoginFailuresPerAccount", options.LoginFailuresPerAccount, 1, 1_000);
         Range(errors, "LoginFailuresPerAddress", options.LoginFailuresPerAddress, 1, 100_000);

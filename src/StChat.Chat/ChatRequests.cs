@@ -9,6 +9,9 @@ internal static class ChatRequests
 {
     public const int MaxBodyBytes = 16 * 1024;
 
+    // A route handler rather than a RequestDelegate, so that the returned IResult is written and described in OpenAPI.
+    public static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
+
     public static async Task<(T? Body, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type)
         where T : class
     {

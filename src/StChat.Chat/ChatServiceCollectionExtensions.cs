@@ -27,6 +27,7 @@ public static class ChatServiceCollectionExtensions
         services.TryAddSingleton<ChatLogStore>();
         services.TryAddSingleton<ChatLogWriter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ChatLogWriter>(sp => sp.GetRequiredService<ChatLogWriter>()));
+        services.TryAddSingleton<MessagePosting>();
         services.TryAddSingleton<ChatPresence>();
         services.TryAddSingleton<Accounts.SessionSockets>();
         services.TryAddSingleton<Accounts.AccountSockets>();
@@ -35,6 +36,11 @@ public static class ChatServiceCollectionExtensions
         services.TryAddSingleton<Conversations.ReadMarkers>();
         services.TryAddSingleton<ChatServices>();
         services.TryAddSingleton<ChatEndpoint>();
+        services.TryAddSingleton<Conversations.ConversationFilters>();
+        services.TryAddSingleton<Conversations.ConversationEndpoints>();
+        services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(
+            o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Conversations.ConversationJsonContext.Default));
+        services.AddOpenApi();
         services.AddStChatAccounts();
         return services;
     }

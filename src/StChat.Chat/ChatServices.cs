@@ -9,6 +9,7 @@ namespace StChat.Chat;
 internal sealed class ChatServices(
     IOptions<ChatOptions> options,
     ChatLogWriter writer,
+    MessagePosting posting,
     ChatLogStore store,
     IRoomEventBus bus,
     ChatPresence presence,
@@ -23,6 +24,8 @@ internal sealed class ChatServices(
     public ChatOptions Options { get; } = options.Value;
 
     public ChatLogWriter Writer { get; } = writer;
+
+    public MessagePosting Posting { get; } = posting;
 
     public ChatLogStore Store { get; } = store;
 

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using StChat.Chat.Conversations;
 
@@ -9,8 +8,6 @@ namespace StChat.Chat;
 // or with nothing when the effect is itself visible (a message's event, a subscription's replay).
 internal sealed partial class ChatSession
 {
-    private const int MaxIdLength = 128;
-
     private readonly TokenBucket _rate;
     private readonly TokenBucket _strikes;
 
@@ -249,54 +246,29 @@ internal sealed partial class ChatSession
     {
         var id = frame.Id;
         var room = RoomOf(subscription);
-        if (string.IsNullOrWhiteSpace(frame.Message))
+        if (MessagePosting.TextProblem(frame.Message) is { } problem)
         {
-            Reply(ChatFrames.Error(ChatErrorCodes.BadRequest, "\"message\" must be a non-empty string.", id: EchoId(id), room: room));
+            Reply(ChatFrames.Error(ChatErrorCodes.BadRequest, $"\"message\" {problem}.", id: EchoId(id), room: room));
             return;
         }
 
-        if (!StorableText.IsValid(frame.Message))
-        {
-            Reply(ChatFrames.Error(ChatErrorCodes.BadRequest,
-                "\"message\" must not contain U+0000 or unpaired surrogates (\\ud800-\\udfff alone); nothing was stored.",
-                id: EchoId(id), room: room));
-            return;
-        }
-
-        if (Encoding.UTF8.GetByteCount(frame.Message) > _options.MaxMessageBytes)
+        if (_services.Posting.IsTooLarge(frame.Message!))
         {
             _socket.RequestClose(WebSocketCloseStatus.MessageTooBig, $"message text larger than {_options.MaxMessageBytes} bytes");
             return;
         }
 
-        if (id is not null && (id.Length is 0 or > MaxIdLength || id.Any(char.IsControl) || !StorableText.IsValid(id)))
+        if (id is not null && !MessagePosting.IsValidId(id))
         {
-            Reply(ChatFrames.Error(ChatErrorCodes.BadRequest, $"\"id\" must be 1-{MaxIdLength} printable characters.",
+            Reply(ChatFrames.Error(ChatErrorCodes.BadRequest, $"\"id\" must be 1-{MessagePosting.MaxIdLength} printable characters.",
                 id: EchoId(id), room: room));
             return;
         }
 
-        var pending = new PendingEvent(subscription.Room, ChatAction.Message, User, frame.Message, id ?? NewId(), _services.Writer.UtcNow + _options.AckTimeout);
-        if (!_services.Writer.TryEnqueue(pending))
-        {
-            SendUnavailable(id, room, "The server is overloaded");
-            return;
-        }
-
-        ChatEvent stored;
+        PostResult result;
         try
         {
-            stored = await _services.Writer.WaitForStoredAsync(pending, _options.AckTimeout, _socket.ReceiveAborted);
-        }
-        catch (TimeoutException)
-        {
-            SendUnavailable(id, room, "The chat log did not store the message in time");
-            return;
-        }
-        catch (ChatUnavailableException)
-        {
-            SendUnavailable(id, room, "The chat log is unavailable");
-            return;
+            result = await _services.Posting.PostAsync(subscription.Room, User, frame.Message!, id ?? NewId(), _socket.ReceiveAborted);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -304,23 +276,21 @@ internal sealed partial class ChatSession
             return;
         }
 
-        if (id is null)
+        switch (result.Outcome)
         {
-            return;
+            case PostOutcome.Unavailable:
+                SendUnavailable(id, room, result.Why!);
+                break;
+            case PostOutcome.Conflict:
+                Reply(ChatFrames.Error(ChatErrorCodes.IdConflict,
+                    $"Id '{id}' already belongs to another message in this room (#{result.Event!.Seq} by {result.Event.User}); yours was not stored. "
+                    + "Send it again with an id nobody else uses, such as a UUID.",
+                    id: id, room: room));
+                break;
+            case PostOutcome.Stored when id is not null:
+                Reply(ChatFrames.Ack(subscription.Room, id, result.Event!.Seq));
+                break;
         }
-
-        // The id is unique per room, not per user. The same text under another name is the same sender back with a
-        // new random name; different text from someone else means two clients picked the same id.
-        if (stored.User != User && stored.Text != frame.Message)
-        {
-            Reply(ChatFrames.Error(ChatErrorCodes.IdConflict,
-                $"Id '{id}' already belongs to another message in this room (#{stored.Seq} by {stored.User}); yours was not stored. "
-                + "Send it again with an id nobody else uses, such as a UUID.",
-                id: id, room: room));
-            return;
-        }
-
-        Reply(ChatFrames.Ack(subscription.Room, id, stored.Seq));
     }
 
     private void Reply(byte[] frame) => _socket.Send(frame);
@@ -333,7 +303,7 @@ internal sealed partial class ChatSession
 
     // An id repeated in an error frame, cut to length; one that cannot be written as JSON text is left out.
     private static string? EchoId(string? id) =>
-        id is not null && StorableText.IsValid(id) ? id[..Math.Min(id.Length, MaxIdLength)] : null;
+        id is not null && StorableText.IsValid(id) ? id[..Math.Min(id.Length, MessagePosting.MaxIdLength)] : null;
 
     // A timed-out or failed attempt may still have committed (only its answer was lost), so the client must not be
     // told that nothing was stored; resending the same id is safe either way.

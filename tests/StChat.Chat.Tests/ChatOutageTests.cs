@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Npgsql;
 using StChat.Chat.Tests.Infrastructure;
 using StChat.Testing;
@@ -51,5 +54,35 @@ public sealed class ChatOutageTests
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var command = new NpgsqlCommand("SELECT count(*) FROM chat_log WHERE client_msg_id = 'o-1'", connection);
         Assert.Equal(1L, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task While_PostgreSQL_is_down_rest_requests_get_503_problem_details_and_work_again_after()
+    {
+        await using var cluster = await PostgresCluster.StartAsync();
+        var connectionString = await cluster.CreateDatabaseAsync("rest_outage");
+        await using var host = await ChatHost.StartAsync(connectionString, new Dictionary<string, string?>
+        {
+            ["AckTimeout"] = "00:00:01",
+            ["WriteAttemptTimeout"] = "00:00:00.500",
+        });
+        var ann = await TestAccounts.SignUpAsync(host, "ann");
+        using var http = TestAccounts.Client(host, ann.Token);
+
+        await cluster.StopAsync();
+        // Authentication itself reads the session from PostgreSQL: its failure is an outage, not a bad token.
+        foreach (var response in new[] { await http.GetAsync("api/conversations"), await http.GetAsync("api/me") })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("unavailable", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+            Assert.True(response.Headers.RetryAfter is not null);
+        }
+
+        await cluster.StartAgainAsync();
+        await Eventually.Until(async () => (await http.GetAsync("api/me")).StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(60), "REST requests succeed again after PostgreSQL is back");
+        var me = await http.GetFromJsonAsync<JsonElement>("api/me");
+        Assert.Equal(ann.Name, me.GetProperty("name").GetString());
     }
 }

@@ -14,12 +14,6 @@ public sealed class ConversationSocketTests(ChatHostFixture fixture) : IClassFix
 
     private static string NewRoom() => "r" + Guid.NewGuid().ToString("N")[..12];
 
-    private static string Direct(SignedIn a, SignedIn b)
-    {
-        var names = new[] { a.Name.ToLowerInvariant(), b.Name.ToLowerInvariant() }.Order(StringComparer.Ordinal).ToArray();
-        return $"dm:{names[0]}:{names[1]}";
-    }
-
     [Fact]
     public async Task A_ws_socket_follows_nothing_until_it_subscribes_and_every_frame_names_its_room()
     {
@@ -84,7 +78,7 @@ public sealed class ConversationSocketTests(ChatHostFixture fixture) : IClassFix
         var ann = await TestAccounts.SignUpAsync(Host, "ann");
         var bob = await TestAccounts.SignUpAsync(Host, "bob");
         var carol = await TestAccounts.SignUpAsync(Host, "carol");
-        var key = Direct(ann, bob);
+        var key = TestAccounts.DirectKey(ann, bob);
         await using var bobSocket = await Host.ConnectAsync("ws", bob.Token, "");
         await using var carolSocket = await Host.ConnectAsync("ws", carol.Token, "");
 
@@ -163,7 +157,7 @@ public sealed class ConversationSocketTests(ChatHostFixture fixture) : IClassFix
     {
         var ann = await TestAccounts.SignUpAsync(Host, "ann");
         var bob = await TestAccounts.SignUpAsync(Host, "bob");
-        var key = Direct(ann, bob);
+        var key = TestAccounts.DirectKey(ann, bob);
         await using var annSocket = await Host.ConnectAsync($"dm/{bob.Name}", ann.Token, "");
         await annSocket.SendAsync("""{"message":"one","id":"r-1"}""");
         await annSocket.SendAsync("""{"message":"two","id":"r-2"}""");

@@ -97,28 +97,21 @@ internal sealed class AccountEndpoints(
 
     public async Task<IResult> DeleteSessionAsync(HttpContext context)
     {
-        if (AccountUser.From(context.User) is not { } me)
-        {
-            return ChatProblems.Unauthorized();
-        }
-
+        var me = AccountUser.Of(context);
         await sessions.DeleteAsync(me.SessionId, context.RequestAborted);
         sockets.CloseAll(me.SessionId);
         logger.LogInformation("{Name} signed out", me.Name);
         return TypedResults.NoContent();
     }
 
-    public static IResult Me(HttpContext context) => AccountUser.From(context.User) is { } me
-        ? TypedResults.Json(new Me(me.Name, me.ExpiresAt), AccountJsonContext.Default.Me)
-        : ChatProblems.Unauthorized();
+    public static IResult Me(HttpContext context)
+    {
+        var me = AccountUser.Of(context);
+        return TypedResults.Json(new Me(me.Name, me.ExpiresAt), AccountJsonContext.Default.Me);
+    }
 
     public async Task<IResult> UsersAsync(HttpContext context)
     {
-        if (AccountUser.From(context.User) is null)
-        {
-            return ChatProblems.Unauthorized();
-        }
-
         var query = context.Request.Query;
         var prefix = query["query"].ToString();
         if (prefix.Length > AccountName.MaxLength)
@@ -157,28 +150,25 @@ public static class AccountEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var api = endpoints.ServiceProvider.GetRequiredService<AccountEndpoints>();
-        endpoints.MapPost("/api/accounts", Handler(api.CreateAccountAsync))
+        endpoints.MapPost("/api/accounts", ChatRequests.Handler(api.CreateAccountAsync))
             .WithName("CreateAccount").WithSummary("Register an account")
             .Accepts<Credentials>("application/json")
             .Produces<AccountCreated>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        endpoints.MapPost("/api/sessions", Handler(api.CreateSessionAsync))
+        endpoints.MapPost("/api/sessions", ChatRequests.Handler(api.CreateSessionAsync))
             .WithName("CreateSession").WithSummary("Sign in: a session token")
             .Accepts<Credentials>("application/json")
             .Produces<SessionCreated>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        endpoints.MapDelete("/api/sessions/current", Handler(api.DeleteSessionAsync))
+        endpoints.MapDelete("/api/sessions/current", ChatRequests.Handler(api.DeleteSessionAsync)).AddEndpointFilter(AccountUser.RequireAccount)
             .WithName("DeleteSession").WithSummary("Sign out: the token stops working and its sockets close with 4001")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
-        endpoints.MapGet("/api/me", (Func<HttpContext, IResult>)AccountEndpoints.Me)
+        endpoints.MapGet("/api/me", (Func<HttpContext, IResult>)AccountEndpoints.Me).AddEndpointFilter(AccountUser.RequireAccount)
             .WithName("Me").WithSummary("The signed-in account")
             .Produces<Me>().ProducesProblem(StatusCodes.Status401Unauthorized);
-        endpoints.MapGet("/api/users", Handler(api.UsersAsync))
+        endpoints.MapGet("/api/users", ChatRequests.Handler(api.UsersAsync)).AddEndpointFilter(AccountUser.RequireAccount)
             .WithName("Users").WithSummary("The user directory: accounts by name prefix, with online state")
             .Produces<Directory>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
         return endpoints;
     }
-
-    // A route handler rather than a RequestDelegate, so that the returned IResult is written and described in OpenAPI.
-    private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
 }

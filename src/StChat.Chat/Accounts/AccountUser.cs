@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
 
 namespace StChat.Chat.Accounts;
 
@@ -29,4 +30,12 @@ internal sealed record AccountUser(long Id, string Name, long SessionId, DateTim
         && long.TryParse(principal.FindFirstValue(ExpiresClaim), CultureInfo.InvariantCulture, out var expires)
             ? new AccountUser(id, name, session, DateTimeOffset.FromUnixTimeMilliseconds(expires))
             : null;
+
+    // The account of a request on a path behind RequireAccount.
+    public static AccountUser Of(HttpContext context) =>
+        From(context.User) ?? throw new InvalidOperationException("The endpoint runs without the RequireAccount filter.");
+
+    // The endpoint filter of signed-in paths: an anonymous request gets 401 before any handler runs.
+    public static ValueTask<object?> RequireAccount(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next) =>
+        From(invocation.HttpContext.User) is null ? ValueTask.FromResult<object?>(ChatProblems.Unauthorized()) : next(invocation);
 }

@@ -30,8 +30,11 @@ internal sealed class ConversationStore(NpgsqlDataSource dataSource)
         WHERE m.room = @room ORDER BY lower(a.name)
         """;
 
+    // Following starts at the room's newest event: what was said before the account came counts as read.
     private const string FollowSql = """
-        INSERT INTO read_marker (account_id, room) VALUES (@account, @room) ON CONFLICT DO NOTHING
+        INSERT INTO read_marker (account_id, room, seq)
+        SELECT @account, @room, coalesce((SELECT last_seq FROM chat_room WHERE room = @room), 0)
+        ON CONFLICT DO NOTHING
         """;
 
     // Never moves back, and never beyond the conversation's last seq (then no row comes back).
@@ -41,6 +44,53 @@ internal sealed class ConversationStore(NpgsqlDataSource dataSource)
         WHERE @seq <= coalesce((SELECT last_seq FROM chat_room WHERE room = @room), 0)
         ON CONFLICT (account_id, room) DO UPDATE SET seq = greatest(read_marker.seq, excluded.seq), updated_at = now()
         RETURNING seq
+        """;
+
+    private const string FindAccountsSql = "SELECT id, name FROM account WHERE lower(name) = ANY(@names)";
+
+    // A new group is created whole: the conversation, its members, and the member_added events that record who the
+    // creator added, numbered 1..n in its log. Nobody can write to a key that did not exist a moment ago, so no lock
+    // of chat_room is needed for the numbering.
+    private const string CreateGroupSql = """
+        INSERT INTO conversation (room, kind, title, created_by) VALUES (@room, 'group', @title, @creator);
+        INSERT INTO conversation_member (room, account_id) SELECT @room, unnest(@ids);
+        INSERT INTO chat_room (room, last_seq) VALUES (@room, cardinality(@added));
+        INSERT INTO chat_log (room, seq, action, username, client_msg_id, member)
+        SELECT @room, m.seq, 'member_added', @creatorName, gen_random_uuid()::text, m.name
+        FROM unnest(@added) WITH ORDINALITY AS m(name, seq);
+        """;
+
+    // The account's direct and group conversations, and the public rooms it follows (a read_marker row with no
+    // conversation row), newest activity first. unread counts the messages after the read marker that others sent.
+    private const string ListSql = """
+        WITH mine AS (
+            SELECT room FROM conversation_member WHERE account_id = @account
+            UNION
+            SELECT r.room FROM read_marker r
+            WHERE r.account_id = @account AND NOT EXISTS (SELECT 1 FROM conversation c WHERE c.room = r.room)
+        )
+        SELECT mine.room,
+               coalesce(c.kind, 'public') AS kind,
+               c.title,
+               (SELECT string_agg(a.name, ',' ORDER BY lower(a.name)) FROM conversation_member cm
+                JOIN account a ON a.id = cm.account_id WHERE cm.room = mine.room) AS members,
+               coalesce(cr.last_seq, 0) AS LastSeq,
+               coalesce(rm.seq, 0) AS ReadSeq,
+               (SELECT count(*) FROM chat_log l
+                WHERE l.room = mine.room AND l.seq > coalesce(rm.seq, 0) AND l.action = 'message'
+                  AND lower(l.username) <> lower(@name)) AS unread,
+               last.seq AS LastEventSeq, last.action AS LastEventAction, last.username AS LastEventUser,
+               last.text AS LastEventText, last.client_msg_id AS LastEventId, last.created_at AS LastEventAt,
+               last.member AS LastEventMember
+        FROM mine
+        LEFT JOIN conversation c ON c.room = mine.room
+        LEFT JOIN chat_room cr ON cr.room = mine.room
+        LEFT JOIN read_marker rm ON rm.account_id = @account AND rm.room = mine.room
+        LEFT JOIN LATERAL (
+            SELECT seq, action, username, text, client_msg_id, created_at, member
+            FROM chat_log l WHERE l.room = mine.room ORDER BY l.seq DESC LIMIT 1) last ON true
+        WHERE @room::text IS NULL OR mine.room = @room
+        ORDER BY coalesce(last.created_at, c.created_at) DESC NULLS LAST, mine.room
         """;
 
     public async Task<Account?> FindAccountAsync(string name, CancellationToken ct)
@@ -75,6 +125,43 @@ internal sealed class ConversationStore(NpgsqlDataSource dataSource)
         return new DirectConversation(key, new Account(me.Id, me.Name), other, created);
     }
 
+    // Accounts by name (any case); names with no account are missing from the result.
+    public async Task<List<Account>> FindAccountsAsync(IEnumerable<string> names, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<Account>(new CommandDefinition(
+            FindAccountsSql, new { names = names.Select(AccountName.Key).Distinct().ToArray() }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    // A group of `creator` and `others` (accounts found by FindAccountsAsync), with a member_added event for each other.
+    public async Task<ConversationKey> CreateGroupAsync(Account creator, string title, IReadOnlyList<Account> others, CancellationToken ct)
+    {
+        var key = ConversationKey.NewGroup();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(CreateGroupSql, new
+        {
+            room = key.Value,
+            title,
+            creator = creator.Id,
+            creatorName = creator.Name,
+            ids = others.Select(a => a.Id).Prepend(creator.Id).ToArray(),
+            added = others.Select(a => a.Name).ToArray(),
+        }, transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
+        return key;
+    }
+
+    // The account's conversations (or only `room`), newest activity first.
+    public async Task<List<ConversationRow>> ListAsync(long accountId, string accountName, ConversationKey? room, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<ConversationRow>(new CommandDefinition(
+            ListSql, new { account = accountId, name = accountName, room = room?.Value }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
     public async Task<bool> IsMemberAsync(ConversationKey key, long accountId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -106,5 +193,30 @@ internal sealed class ConversationStore(NpgsqlDataSource dataSource)
 }
 
 internal sealed record Account(long Id, string Name);
+
+// One entry of GET /api/conversations as ListSql selects it; the LastEvent* columns are null for an empty log.
+internal sealed record ConversationRow(
+    string Room,
+    string Kind,
+    string? Title,
+    string? Members,
+    long LastSeq,
+    long ReadSeq,
+    long Unread,
+    long? LastEventSeq,
+    string? LastEventAction,
+    string? LastEventUser,
+    string? LastEventText,
+    string? LastEventId,
+    DateTime? LastEventAt,
+    string? LastEventMember)
+{
+    // Account names hold no ',' (AccountName.Rule), so the list travels as one comma-separated text.
+    public IReadOnlyList<string> MemberNames => Members?.Split(',') ?? [];
+
+    public ChatEvent? LastEvent => LastEventSeq is { } seq
+        ? new ChatEvent(Room, seq, ChatEvent.ParseAction(LastEventAction!), LastEventUser!, LastEventText, LastEventId ?? "", LastEventAt!.Value, LastEventMember)
+        : null;
+}
 
 internal sealed record DirectConversation(ConversationKey Key, Account Me, Account Other, bool Created);

@@ -29,6 +29,13 @@ public static class TestAccounts
         return new SignedIn(name, body.RootElement.GetProperty("token").GetString()!);
     }
 
+    // The key of the direct conversation of two accounts: dm:<a>:<b>, lowercased and sorted.
+    public static string DirectKey(SignedIn a, SignedIn b)
+    {
+        var names = new[] { a.Name.ToLowerInvariant(), b.Name.ToLowerInvariant() }.Order(StringComparer.Ordinal).ToArray();
+        return $"dm:{names[0]}:{names[1]}";
+    }
+
     public static HttpClient Client(ChatHost host, string? token)
     {
         var http = new HttpClient { BaseAddress = host.HttpUri };
