@@ -11,7 +11,7 @@ internal sealed record AccountsResult
 
     public List<LoginStep> Logins { get; init; } = [];
 
-    public RestToSocketResult? RestToSocket { get; set; }
+    public List<RestToSocketResult> RestToSocket { get; init; } = [];
 
     public MultiShape? Multi { get; set; }
 
@@ -26,7 +26,7 @@ internal sealed record LoginStep(
     double ServerCpuPercent);
 
 internal sealed record RestToSocketResult(
-    string Room, int Followers, int Rate, double Seconds, long Posts, long PostFailures, string? PostError, long Deliveries, long Expected,
+    string Kind, string Room, int Followers, int Rate, double Seconds, long Posts, long PostFailures, string? PostError, long Deliveries, long Expected,
     double P50Ms, double P95Ms, double P99Ms, double MaxMs, double PostP50Ms, double PostP99Ms);
 
 // How the /ws load is laid out: sockets, the accounts they sign in as, the public rooms and how many sockets follow each.

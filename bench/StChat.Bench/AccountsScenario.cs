@@ -46,7 +46,13 @@ internal sealed partial class AccountsScenario(BenchEnvironment env)
             }, ct);
         }
 
-        await PartAsync("REST post → WebSocket", errors, async () => result.RestToSocket = await RestToSocketAsync(target, api, tokens, ct), ct);
+        await PartAsync("REST post → WebSocket, public room", errors, async () =>
+            result.RestToSocket.Add(await RestToSocketAsync(target, api, tokens, "public room", RestRoom, ct)), ct);
+        await PartAsync("REST post → WebSocket, group", errors, async () =>
+        {
+            var group = await api.CreateGroupAsync(tokens[0], "rest latency", names[1..], ct);
+            result.RestToSocket.Add(await RestToSocketAsync(target, api, tokens, "group", group, ct));
+        }, ct);
         await PartAsync("/ws with 20 conversations per socket", errors, () => MultiAsync(target, tokens, result, ct), ct);
         return result;
     }

@@ -79,29 +79,35 @@ internal static partial class ReportWriter
         md.AppendLine();
     }
 
-    private static void RestToSocket(StringBuilder md, RestToSocketResult? r)
+    private static void RestToSocket(StringBuilder md, List<RestToSocketResult> results)
     {
         md.AppendLine("### REST post → WebSocket receive");
         md.AppendLine();
-        if (r is null)
+        if (results.Count == 0)
         {
             md.AppendLine("Not measured in this run (see below).");
             md.AppendLine();
             return;
         }
 
-        md.AppendLine(CultureInfo.InvariantCulture, $"One account posts `POST /api/conversations/{r.Room}/messages` with an `Idempotency-Key` at a steady {r.Rate} posts/s " +
-            $"(open loop: a post does not wait for the previous answer) into a public room that {r.Followers:N0} sockets of other accounts follow on `/ws`. " +
-            $"Latency is from just before each POST to the receipt of its event frame on each follower socket; the POST itself is answered 201 after the commit.");
+        var first = results[0];
+        md.AppendLine(CultureInfo.InvariantCulture, $"One account posts `POST /api/conversations/{{key}}/messages` with an `Idempotency-Key` at a steady {first.Rate} posts/s " +
+            $"for {N(first.Posts / (double)first.Rate)} s (open loop: a post does not wait for the previous answer) into a conversation that {first.Followers:N0} " +
+            $"sockets of other accounts follow on `/ws`: a public room, then a group whose members are all the bench accounts. Latency is from just before " +
+            $"each POST to the receipt of its event frame on each follower socket; the POST itself is answered 201 after the commit.");
         md.AppendLine();
-        md.AppendLine("| Followers | Posts | Samples (deliveries) | p50 | p95 | p99 | max | POST → 201 p50 | POST → 201 p99 |");
-        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Followers:N0} | {r.Posts:N0}{(r.PostFailures > 0 ? $" ({r.PostFailures:N0} failed)" : "")} | {r.Deliveries:N0} / {r.Expected:N0} | " +
-            $"**{N(r.P50Ms, 1)} ms** | {N(r.P95Ms, 1)} ms | **{N(r.P99Ms, 1)} ms** | {N(r.MaxMs, 1)} ms | {N(r.PostP50Ms, 1)} ms | {N(r.PostP99Ms, 1)} ms |");
-        md.AppendLine();
-        if (r.PostError is not null)
+        md.AppendLine("| Conversation | Followers | Posts | Samples (deliveries) | p50 | p95 | p99 | max | POST → 201 p50 | POST → 201 p99 |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"Last failed post: `{r.PostError.ReplaceLineEndings(" ")}`.");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Kind} | {r.Followers:N0} | {r.Posts:N0}{(r.PostFailures > 0 ? $" ({r.PostFailures:N0} failed)" : "")} | {r.Deliveries:N0} / {r.Expected:N0} | " +
+                $"**{N(r.P50Ms, 1)} ms** | {N(r.P95Ms, 1)} ms | **{N(r.P99Ms, 1)} ms** | {N(r.MaxMs, 1)} ms | {N(r.PostP50Ms, 1)} ms | {N(r.PostP99Ms, 1)} ms |");
+        }
+
+        md.AppendLine();
+        foreach (var r in results.Where(r => r.PostError is not null))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Last failed post ({r.Kind}): `{r.PostError!.ReplaceLineEndings(" ")}`.");
             md.AppendLine();
         }
     }

@@ -50,6 +50,17 @@ internal sealed class StChatApi : IDisposable
         return (response.StatusCode, body.RootElement.GetProperty("token").GetString(), null);
     }
 
+    // POST /api/groups: the new group's conversation key.
+    public async Task<string> CreateGroupAsync(string token, string title, IReadOnlyList<string> members, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/groups") { Content = JsonContent.Create(new { title, members }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request, ct);
+        await ExpectAsync(response, HttpStatusCode.Created, "POST /api/groups", ct);
+        using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
+        return body.RootElement.GetProperty("room").GetString()!;
+    }
+
     // POST /api/conversations/{room}/messages with an Idempotency-Key; the status, how long the call took, and the
     // problem details when it failed.
     public async Task<(HttpStatusCode Status, TimeSpan Elapsed, string? Error)> PostMessageAsync(
