@@ -6,7 +6,7 @@ namespace StChat.Bench;
 
 internal static partial class ReportWriter
 {
-    private static async Task AccountsAsync(StringBuilder md, AccountsResult a, BenchSettings? settings, string images, string imageLink, CancellationToken ct)
+    private static async Task AccountsAsync(StringBuilder md, AccountsResult a, BenchSettings? settings, int cores, string images, string imageLink, CancellationToken ct)
     {
         var defaults = new ChatOptions();
         md.AppendLine("## Accounts and conversations over REST and `/ws` (for information)");
@@ -23,12 +23,12 @@ internal static partial class ReportWriter
             md.AppendLine();
         }
 
-        await LoginsAsync(md, a, images, imageLink, defaults, ct);
+        await LoginsAsync(md, a, cores, images, imageLink, defaults, ct);
         RestToSocket(md, a.RestToSocket);
         await MultiAsync(md, a, settings, images, imageLink, ct);
     }
 
-    private static async Task LoginsAsync(StringBuilder md, AccountsResult a, string images, string imageLink, ChatOptions defaults, CancellationToken ct)
+    private static async Task LoginsAsync(StringBuilder md, AccountsResult a, int cores, string images, string imageLink, ChatOptions defaults, CancellationToken ct)
     {
         md.AppendLine("### Sign-in rate at the password-hash cost");
         md.AppendLine();
@@ -42,12 +42,12 @@ internal static partial class ReportWriter
         }
         else
         {
-            md.AppendLine("| PBKDF2 iterations | Concurrent clients | Sign-ins | Sign-ins/s | p50 | p99 | Server CPU |");
-            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine("| PBKDF2 iterations | Concurrent clients | Sign-ins | Sign-ins/s | p50 | p99 | Server CPU | Server CPU per sign-in |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var l in a.Logins)
             {
                 var cost = l.Iterations == a.DefaultIterations ? $"**{l.Iterations:N0}** (default)" : l.Iterations.ToString("N0", CultureInfo.InvariantCulture);
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {cost} | {l.Clients} | {l.Logins:N0}{(l.Failures > 0 ? $" ({l.Failures:N0} failed)" : "")} | {N(l.LoginsPerSecond, 1)} | {N(l.P50Ms, 1)} ms | {N(l.P99Ms, 1)} ms | {N(l.ServerCpuPercent)}% |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {cost} | {l.Clients} | {l.Logins:N0}{(l.Failures > 0 ? $" ({l.Failures:N0} failed)" : "")} | {N(l.LoginsPerSecond, 1)} | {N(l.P50Ms, 1)} ms | {N(l.P99Ms, 1)} ms | {N(l.ServerCpuPercent)}% | {N(CpuMsPerLogin(l), 1)} ms |");
             }
 
             md.AppendLine();
@@ -68,8 +68,9 @@ internal static partial class ReportWriter
             "working after a change and are rehashed at the new count on their next successful sign-in.");
         md.AppendLine("- *The trade-off*: the time of a hash grows linearly with the count. " +
             (single is not null && best is not null
-                ? $"At the default, one sign-in takes {N(single.P50Ms, 0)} ms (p50, one client) and the server completes at most about {N(best.LoginsPerSecond, 0)} sign-ins/s " +
-                  $"on these shared cores ({N(best.ServerCpuPercent)}% CPU with {best.Clients} clients); "
+                ? $"At the default, one sign-in takes {N(single.P50Ms, 0)} ms (p50, one client) and costs the server about {N(CpuMsPerLogin(best), 0)} ms of CPU, " +
+                  $"so {cores} cores doing nothing else would sign in at most about {N(cores * 1000 / CpuMsPerLogin(best), 0)} accounts/s " +
+                  $"({N(best.LoginsPerSecond, 0)}/s measured here on shared cores); "
                 : "") +
             "doubling the count halves that rate, doubles each sign-in's CPU time (taken from the same cores as the chat traffic), and doubles what an attacker " +
             "who has stolen the `account` table pays per password guess. It does not govern online guessing: that is bounded by the login throttle, which blocks a name " +
@@ -78,6 +79,9 @@ internal static partial class ReportWriter
             "OWASP's current guidance for PBKDF2-HMAC-SHA512 is 210,000 iterations; a deployment that can afford the CPU per sign-in shown above can raise it.");
         md.AppendLine();
     }
+
+    // The server's CPU time over the step divided by the sign-ins: unlike the rate, it hardly depends on what else runs.
+    private static double CpuMsPerLogin(LoginStep l) => l.ServerCpuPercent / 100 * l.Seconds * 1000 / l.Logins;
 
     private static void RestToSocket(StringBuilder md, List<RestToSocketResult> results)
     {
@@ -123,9 +127,12 @@ internal static partial class ReportWriter
             return;
         }
 
+        var followers = m.MinFollowers == m.MaxFollowers
+            ? $"{m.MinFollowers:N0} followers in every room"
+            : $"a room has {m.MinFollowers:N0}-{m.MaxFollowers:N0} followers ({N(m.MeanFollowers)} on average)";
         md.AppendLine(CultureInfo.InvariantCulture, $"{m.Sockets:N0} `/ws` sockets signed in as {m.Accounts:N0} accounts (the sockets of one account share its session " +
             $"token, like one person's tabs and devices), each subscribed to {m.ConversationsPerSocket} of {m.Rooms} public rooms: the same {m.ConversationsPerSocket} " +
-            $"for all sockets of an account, spread evenly over the rooms: a room has {m.MinFollowers:N0}-{m.MaxFollowers:N0} followers ({N(m.MeanFollowers)} on average). " +
+            $"for all sockets of an account, spread evenly over the rooms: {followers}. " +
             $"Connecting and subscribing took {N(m.SetupSeconds, 1)} s ({m.SetupFrames:N0} frames received: subscribe confirmations, join events and their replay to later subscribers). " +
             $"Then {m.Senders:N0} follower sockets, one per room, send messages over their sockets (`{{\"action\":\"message\",\"room\":...,\"id\":...}}`), " +
             $"round-robin over the rooms at a steady total rate for {N(settings?.MultiDuration.TotalSeconds ?? 0)} s per step; every follower of the room receives each event. " +

@@ -44,12 +44,21 @@ internal static partial class ReportWriter
             "the Node peers, and the load generators, all sharing the same cores. The harness and the server under test compete for CPU; " +
             "the figures are therefore conservative for the server.");
         Provenance(md, r);
-        var load = double.Parse(r.Machine.LoadBefore.Split(' ')[0], CultureInfo.InvariantCulture);
-        if (load > r.Machine.Cores)
+        // With sections from several runs, each run's load is judged on its own and the note names its sections.
+        var runs = r.Sections.Count == 0
+            ? [(Load: r.Machine.LoadBefore, Sections: "")]
+            : r.Sections.GroupBy(s => (s.Value.Command, s.Value.StartedAt, s.Value.LoadBefore))
+                .Select(g => (Load: g.Key.LoadBefore, Sections: string.Join(", ", g.Select(s => s.Key)))).ToList();
+        var several = runs.Count > 1;
+        foreach (var (loadBefore, sections) in runs)
         {
-            md.AppendLine($"Run conditions: the machine was not quiet (load average {load:N1} on {r.Machine.Cores} cores before the run; other test " +
-                "suites were running on the same cores), so absolute figures are lower and noisier than on an idle machine; the side-by-side ratios are the meaningful part.");
-            md.AppendLine();
+            var load = double.Parse(loadBefore.Split(' ')[0], CultureInfo.InvariantCulture);
+            if (load > r.Machine.Cores)
+            {
+                md.AppendLine($"Run conditions{(several ? $" ({sections})" : "")}: the machine was not quiet (load average {load:N1} on {r.Machine.Cores} cores before the run; other test " +
+                    "suites were running on the same cores), so absolute figures are lower and noisier than on an idle machine; the side-by-side ratios are the meaningful part.");
+                md.AppendLine();
+            }
         }
 
         if (r.Ingest is { } ingest)
@@ -74,7 +83,7 @@ internal static partial class ReportWriter
 
         if (r.Accounts is { } accounts)
         {
-            await AccountsAsync(md, accounts, r.Settings, images, imageLink, ct);
+            await AccountsAsync(md, accounts, r.Settings, r.Machine.Cores, images, imageLink, ct);
         }
 
         var summary = new StringBuilder();
