@@ -16,6 +16,14 @@ internal sealed record ChatEvent(
 
     public ReadOnlyMemory<byte> Json => _json ??= ChatFrames.Event(this);
 
+    // An event that arrived as its frame (from another node): those bytes are what this node sends on.
+    public static ChatEvent FromFrame(byte[] frame)
+    {
+        var e = ChatFrames.ParseEvent(frame);
+        e._json = frame;
+        return e;
+    }
+
     public static string ActionName(ChatAction action) => action switch
     {
         ChatAction.Join => "join",

@@ -198,6 +198,44 @@ internal static class ChatFrames
         return Finish(w);
     }
 
+    // The fields of an Event frame; InvalidDataException for anything else.
+    public static ChatEvent ParseEvent(ReadOnlySpan<byte> frame)
+    {
+        string? action = null, room = null, user = null, text = null, id = null, member = null;
+        long? seq = null;
+        DateTime? ts = null;
+        try
+        {
+            var reader = new Utf8JsonReader(frame);
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "action": action = reader.GetString(); break;
+                    case "room": room = reader.GetString(); break;
+                    case "seq": seq = reader.GetInt64(); break;
+                    case "user": user = reader.GetString(); break;
+                    case "text": text = reader.TokenType == JsonTokenType.Null ? null : reader.GetString(); break;
+                    case "id": id = reader.GetString(); break;
+                    case "ts": ts = reader.GetDateTime(); break;
+                    case "member": member = reader.GetString(); break;
+                    default: reader.Skip(); break;
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"Not an event frame: {e.Message}", e);
+        }
+
+        return action is not null && room is not null && seq is { } s && user is not null && id is not null && ts is { } t
+            ? new ChatEvent(room, s, ChatEvent.ParseAction(action), user, text, id, DateTime.SpecifyKind(t, DateTimeKind.Utc), member)
+            : throw new InvalidDataException("Not an event frame: a field is missing.");
+    }
+
     private static bool AccountsMatch(string a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     private static Utf8JsonWriter Start()

@@ -80,6 +80,8 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
         WHERE room = @room AND client_msg_id = @id
         """;
 
+    private const string LastSeqsSql = "SELECT room, last_seq AS LastSeq FROM chat_room WHERE room = ANY(@rooms)";
+
     private const string LastSeqSql = """
         SELECT coalesce((SELECT last_seq FROM chat_room WHERE room = @room), 0)
         """;
@@ -208,6 +210,14 @@ internal sealed class ChatLogStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.QuerySingleAsync<long>(new CommandDefinition(LastSeqSql, new { room }, cancellationToken: ct));
+    }
+
+    // The last seq of each of `rooms` that has an event.
+    public async Task<List<(string Room, long LastSeq)>> ReadLastSeqsAsync(string[] rooms, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string Room, long LastSeq)>(new CommandDefinition(LastSeqsSql, new { rooms }, cancellationToken: ct));
+        return rows.AsList();
     }
 
     // Columns of FindIdsSql: room, seq, action, username, text, client_msg_id, created_at, member.

@@ -5,9 +5,23 @@ public sealed record ChatOptions
 {
     public const string SectionName = "Chat";
     public const string DefaultUrl = "http://127.0.0.1:8888";
+    public const string LocalBus = "local";
+    public const string NatsBus = "nats";
 
     /// <summary>Address Kestrel listens on when <c>--urls</c> is not given.</summary>
     public string Url { get; init; } = DefaultUrl;
+
+    /// <summary>
+    /// How events reach the other chat nodes: <c>local</c> (one node) or <c>nats</c> (any number of nodes sharing
+    /// one PostgreSQL and one NATS, configured in the <c>Nats</c> section).
+    /// </summary>
+    public string Bus { get; init; } = LocalBus;
+
+    /// <summary>Subject prefix of what chat nodes publish on NATS.</summary>
+    public string SubjectPrefix { get; init; } = "stchat.chat";
+
+    /// <summary>How often a node that cannot reach NATS reads the last seq of the conversations it follows from PostgreSQL.</summary>
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Whether public rooms accept connections without a session (with <c>?name=</c> or a random name).</summary>
     public bool AllowAnonymous { get; init; } = true;

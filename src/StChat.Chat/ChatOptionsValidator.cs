@@ -47,6 +47,17 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Positive(errors, "WriteAttemptTimeout", options.WriteAttemptTimeout);
         Positive(errors, "ShutdownTimeout", options.ShutdownTimeout);
         Positive(errors, "SessionLifetime", options.SessionLifetime);
+        Positive(errors, "ReconcileInterval", options.ReconcileInterval);
+        if (options.Bus is not (ChatOptions.LocalBus or ChatOptions.NatsBus))
+        {
+            errors.Add($"Chat:Bus must be '{ChatOptions.LocalBus}' (one node) or '{ChatOptions.NatsBus}' (many nodes over NATS); got '{options.Bus}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.SubjectPrefix) || options.SubjectPrefix.Any(c => char.IsWhiteSpace(c) || c is '*' or '>')
+            || options.SubjectPrefix.StartsWith('.') || options.SubjectPrefix.EndsWith('.'))
+        {
+            errors.Add($"Chat:SubjectPrefix must be NATS subject tokens without wildcards or spaces, such as 'stchat.chat'; got '{options.SubjectPrefix}'.");
+        }
         Positive(errors, "LoginAccountBlockMax", options.LoginAccountBlockMax);
         Positive(errors, "LoginAddressBlockMax", options.LoginAddressBlockMax);
         Positive(errors, "LoginFailureWindow", options.LoginFailureWindow);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using StChat.Chat.Accounts;
+using StChat.Messaging;
 using StChat.Storage;
 
 namespace StChat.Chat;
@@ -23,7 +24,19 @@ public static class ChatServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatOptions>, ChatOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IRoomEventBus, LocalRoomEventBus>();
+        services.TryAddSingleton<LocalRoomEventBus>();
+        if (configuration.GetSection(ChatOptions.SectionName)["Bus"] == ChatOptions.NatsBus)
+        {
+            services.AddStChatNats();
+            services.TryAddSingleton<NatsRoomEventBus>();
+            services.TryAddSingleton<IRoomEventBus>(sp => sp.GetRequiredService<NatsRoomEventBus>());
+            services.AddHostedService(sp => sp.GetRequiredService<NatsRoomEventBus>());
+        }
+        else
+        {
+            services.TryAddSingleton<IRoomEventBus>(sp => sp.GetRequiredService<LocalRoomEventBus>());
+        }
+
         services.TryAddSingleton<ChatLogStore>();
         services.TryAddSingleton<ChatLogWriter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ChatLogWriter>(sp => sp.GetRequiredService<ChatLogWriter>()));

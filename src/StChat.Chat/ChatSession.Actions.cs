@@ -205,8 +205,7 @@ internal sealed partial class ChatSession
         }
 
         subscription.LastTyping = now;
-        _services.Bus.PublishEphemeral(subscription.Room, ChatFrames.Typing(subscription.Room, User),
-            skip: member => ReferenceEquals(member, subscription));
+        _services.Bus.PublishEphemeral(subscription.Room, ChatFrames.Typing(subscription.Room, User), except: subscription);
     }
 
     private async Task HandleReadAsync(RoomSubscription subscription, ClientFrame frame)

@@ -10,4 +10,8 @@ internal interface IRoomSubscriber
     void OnCommitted(ChatEvent e);
 
     void OnEphemeral(ReadOnlyMemory<byte> frame);
+
+    // The conversation's log reaches `lastSeq` (read from PostgreSQL): if this member has delivered less, it reads the
+    // rest from the log. For events the bus may have lost, such as while NATS was unreachable.
+    void CatchUp(long lastSeq);
 }

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 
+using StChat.Chat.Accounts;
+
 namespace StChat.Chat;
 
-internal sealed class LocalRoomEventBus : IRoomEventBus
+internal sealed class LocalRoomEventBus(AccountSockets accounts, SessionSockets sessions) : IRoomEventBus
 {
     // Copy-on-write member arrays: publishing (hot, on the writer loop) reads without a lock; joins and exits swap.
     private readonly ConcurrentDictionary<string, ImmutableArray<IRoomSubscriber>> _rooms = new(StringComparer.Ordinal);
@@ -30,19 +32,37 @@ internal sealed class LocalRoomEventBus : IRoomEventBus
         }
     }
 
-    public void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, Func<IRoomSubscriber, bool>? skip)
+    public void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, IRoomSubscriber? except = null, string? exceptUser = null)
     {
         if (_rooms.TryGetValue(room, out var members))
         {
             foreach (var member in members)
             {
-                if (skip is null || !skip(member))
+                if (!ReferenceEquals(member, except) && (exceptUser is null || !AccountName.SameAccount(member.User, exceptUser)))
                 {
                     member.OnEphemeral(frame);
                 }
             }
         }
     }
+
+    public void PublishToAccount(long accountId, byte[] frame) => accounts.Send(accountId, frame);
+
+    // The rooms with members here now.
+    public IReadOnlyCollection<string> Rooms => [.. _rooms.Keys];
+
+    public void CatchUp(string room, long lastSeq)
+    {
+        if (_rooms.TryGetValue(room, out var members))
+        {
+            foreach (var member in members)
+            {
+                member.CatchUp(lastSeq);
+            }
+        }
+    }
+
+    public void SignOut(long sessionId) => sessions.CloseAll(sessionId);
 
     private void Unsubscribe(string room, IRoomSubscriber subscriber)
     {

@@ -31,5 +31,6 @@ internal readonly struct Outgoing
     public static Outgoing Start(ReplayRequest request) => new(request);
 }
 
-// Replay `Subscription` from its start (After null: the latest HistoryLength events) or from a resume's seq.
-internal sealed record ReplayRequest(RoomSubscription Subscription, long? After, bool IsResume);
+// Replay `Subscription` from its start (After null: the latest HistoryLength events), from a resume's seq, or (CatchUp)
+// from whatever it delivered last: the log is ahead of what the bus brought.
+internal sealed record ReplayRequest(RoomSubscription Subscription, long? After, bool IsResume, bool CatchUp = false);

@@ -26,7 +26,7 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
     private bool _replaying = true;
     private bool _liveOverflowed;
 
-    // Send loop only.
+    // Written by the send loop only; CatchUp reads _lastDelivered from other threads.
     private long _lastDelivered;
     private bool _readingLog;
     private bool _announced;
@@ -71,6 +71,14 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
 
     public void OnEphemeral(ReadOnlyMemory<byte> frame) => _socket.Enqueue(Outgoing.Raw(frame));
 
+    public void CatchUp(long lastSeq)
+    {
+        if (lastSeq > Volatile.Read(ref _lastDelivered) && Interlocked.Exchange(ref _resumeQueued, 1) == 0)
+        {
+            _socket.Enqueue(Outgoing.Start(new ReplayRequest(this, After: null, IsResume: true, CatchUp: true)));
+        }
+    }
+
     public bool TryQueueResume(long after)
     {
         if (Interlocked.Exchange(ref _resumeQueued, 1) != 0)
@@ -112,7 +120,8 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
             return false;
         }
 
-        if (request.After is not { } after)
+        // A catch-up starts where the send loop stands now, which the caller could not know exactly.
+        if ((request.CatchUp ? _lastDelivered : request.After) is not { } after)
         {
             // A plain subscribe: the latest HistoryLength events, then whatever the live buffer caught meanwhile.
             var (events, lastSeq) = await ReadWithRetryAsync(ct => _services.Store.ReadLatestAsync(Room, _services.Options.HistoryLength, ct));
@@ -128,7 +137,7 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
 
         // An after beyond the last event would skip every event up to it once they exist; the client is told the
         // last seq instead.
-        if (after > _lastDelivered || !request.IsResume)
+        if (!request.CatchUp && (after > _lastDelivered || !request.IsResume))
         {
             var last = after == 0 ? 0 : await ReadWithRetryAsync(ct => _services.Store.ReadLastSeqAsync(Room, ct));
             if (after > last)

@@ -14,7 +14,7 @@ internal sealed class AccountEndpoints(
     SessionStore sessions,
     Passwords passwords,
     LoginThrottle throttle,
-    SessionSockets sockets,
+    IRoomEventBus bus,
     ChatPresence presence,
     IOptions<ChatOptions> options,
     ILogger<AccountEndpoints> logger)
@@ -99,7 +99,7 @@ internal sealed class AccountEndpoints(
     {
         var me = AccountUser.Of(context);
         await sessions.DeleteAsync(me.SessionId, context.RequestAborted);
-        sockets.CloseAll(me.SessionId);
+        bus.SignOut(me.SessionId);
         logger.LogInformation("{Name} signed out", me.Name);
         return TypedResults.NoContent();
     }

@@ -6,7 +6,7 @@ namespace StChat.Chat.Conversations;
 // The one check of who may read and write a conversation, used by every WebSocket URL, subscribe and REST path:
 // public rooms anyone (signed in, or anonymous unless Chat:AllowAnonymous is false); direct and group conversations
 // only their members. Callers answer "no" with 404 (or not_found), whether the conversation exists or not.
-internal sealed class ConversationAccess(ConversationStore store, AccountSockets sockets, IOptions<ChatOptions> options)
+internal sealed class ConversationAccess(ConversationStore store, IRoomEventBus bus, IOptions<ChatOptions> options)
 {
     private readonly bool _allowAnonymous = options.Value.AllowAnonymous;
 
@@ -51,7 +51,7 @@ internal sealed class ConversationAccess(ConversationStore store, AccountSockets
         var frame = ChatFrames.Conversation(key, title, members.Select(m => m.Name).ToArray());
         foreach (var account in to)
         {
-            sockets.Send(account.Id, frame);
+            bus.PublishToAccount(account.Id, frame);
         }
     }
 }

@@ -22,10 +22,17 @@ public sealed class ChatHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ChatHost> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? chat = null)
+    // `natsUrl`: a chat node on the NATS bus (Chat:Bus=nats) rather than a single one.
+    public static async Task<ChatHost> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? chat = null, string? natsUrl = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var settings = new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = connectionString };
+        if (natsUrl is not null)
+        {
+            settings["Chat:Bus"] = "nats";
+            settings["Nats:Url"] = natsUrl;
+        }
+
         foreach (var (key, value) in chat ?? new Dictionary<string, string?>())
         {
             settings[$"Chat:{key}"] = value;

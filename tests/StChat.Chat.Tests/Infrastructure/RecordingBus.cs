@@ -26,7 +26,15 @@ internal sealed class RecordingBus : IRoomEventBus
         }
     }
 
-    public void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, Func<IRoomSubscriber, bool>? skip)
+    public void PublishEphemeral(string room, ReadOnlyMemory<byte> frame, IRoomSubscriber? except = null, string? exceptUser = null)
+    {
+    }
+
+    public void PublishToAccount(long accountId, byte[] frame)
+    {
+    }
+
+    public void SignOut(long sessionId)
     {
     }
 }

@@ -1,0 +1,163 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using StChat.Chat.Tests.Infrastructure;
+using StChat.Testing;
+using Xunit;
+
+namespace StChat.Chat.Tests;
+
+// Two chat nodes (real Kestrel hosts) sharing one PostgreSQL database and one real nats-server (Chat:Bus=nats).
+public sealed class ChatNodesTests : IAsyncLifetime
+{
+    private readonly PostgresDatabaseFixture _database = new();
+    private NatsServer? _nats;
+    private ChatHost? _a;
+    private ChatHost? _b;
+
+    private NatsServer Nats => _nats!;
+
+    private ChatHost A => _a!;
+
+    private ChatHost B => _b!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        _nats = await NatsServer.StartAsync();
+        var chat = new Dictionary<string, string?>
+        {
+            ["MessagesPerSecond"] = "1000",
+            ["MessageBurst"] = "1000",
+            ["ReconcileInterval"] = "00:00:00.500",
+        };
+        _a = await ChatHost.StartAsync(_database.ConnectionString, chat, Nats.Url);
+        _b = await ChatHost.StartAsync(_database.ConnectionString, chat, Nats.Url);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in new[] { _a, _b })
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
+        }
+
+        if (_nats is not null)
+        {
+            await _nats.DisposeAsync();
+        }
+
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Members_on_two_nodes_see_every_event_once_and_in_the_same_order()
+    {
+        var room = "nodes-" + Guid.NewGuid().ToString("N")[..8];
+        await using var onA = await A.ConnectAsync(room, "name=Ann");
+        await using var onB = await B.ConnectAsync(room, "name=Bob");
+        await onA.ReceiveUntilAsync(f => f.Action() == "join" && f.Str("user") == "Bob");
+
+        const int each = 25;
+        await Task.WhenAll(
+            SendAllAsync(onA, "a", each),
+            SendAllAsync(onB, "b", each));
+
+        var seenByA = await EventsUntilAsync(onA, "b-" + (each - 1), "a-" + (each - 1));
+        var seenByB = await EventsUntilAsync(onB, "b-" + (each - 1), "a-" + (each - 1));
+        // The two started at different seqs (each saw the other's join at a different point); where they overlap, the
+        // same seq is the same event.
+        var atA = seenByA.ToDictionary(f => f.Seq(), f => f.GetRawText());
+        Assert.All(seenByB.Where(f => atA.ContainsKey(f.Seq())), f => Assert.Equal(atA[f.Seq()], f.GetRawText()));
+        foreach (var seen in new[] { seenByA, seenByB })
+        {
+            var messages = seen.Where(f => f.Action() == "message").Select(f => f.Str("id")).ToList();
+            Assert.Equal(2 * each, messages.Count);
+            Assert.Equal(messages.Count, messages.Distinct().Count());
+            Assert.Equal(Enumerable.Range((int)seen[0].Seq(), seen.Count).Select(s => (long)s), seen.Select(f => f.Seq()));
+        }
+    }
+
+    [Fact]
+    public async Task Typing_read_markers_and_sign_out_cross_nodes()
+    {
+        var ann = await TestAccounts.SignUpAsync(A, "ann");
+        var bob = await TestAccounts.SignUpAsync(A, "bob");
+        var key = TestAccounts.DirectKey(ann, bob);
+        await using var annOnA = await A.ConnectAsync("ws", ann.Token, "");
+        await using var bobOnB = await B.ConnectAsync("ws", bob.Token, "");
+        await using var annOnB = await B.ConnectAsync("ws", ann.Token, "");
+        foreach (var socket in new[] { annOnA, bobOnB, annOnB })
+        {
+            await socket.SendAsync(new { action = "subscribe", room = key, after = 0 });
+            await socket.ReceiveUntilAsync(f => f.Action() == "subscribed");
+        }
+
+        await annOnA.SendAsync(new { action = "message", room = key, message = "hi Bob", id = "x-1" });
+        await bobOnB.ReceiveUntilAsync(f => f.IsMessage("x-1"));
+        await annOnA.SendAsync(new { action = "typing", room = key });
+        var typing = (await bobOnB.ReceiveUntilActionAsync("typing"))[^1];
+        Assert.Equal(ann.Name, typing.Str("user"));
+
+        // Bob reads on node B: Ann hears it on node A; Bob's own sockets are told once, through his account.
+        await bobOnB.SendAsync(new { action = "read", room = key, seq = 1 });
+        var read = (await annOnA.ReceiveUntilActionAsync("read"))[^1];
+        Assert.Equal((bob.Name, 1L), (read.Str("user"), read.Seq()));
+
+        // Signing out on node A closes the session's socket on node B with 4001.
+        using var http = TestAccounts.Client(A, ann.Token);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await http.DeleteAsync("api/sessions/current")).StatusCode);
+        await annOnB.ReceiveUntilClosedAsync();
+        Assert.Equal(4001, (int?)annOnB.CloseStatus);
+    }
+
+    [Fact]
+    public async Task A_node_that_cannot_reach_nats_reads_what_others_committed_from_postgresql_and_resumes_live_after()
+    {
+        var room = "cut-" + Guid.NewGuid().ToString("N")[..8];
+        await using var onA = await A.ConnectAsync(room, "name=Ann");
+        await using var onB = await B.ConnectAsync(room, "name=Bob");
+        await onA.ReceiveUntilAsync(f => f.Action() == "join" && f.Str("user") == "Bob");
+
+        await Nats.KillAsync();
+        await onA.SendAsync("""{"message":"while NATS is down","id":"down-1"}""");
+        await onA.ReceiveUntilActionAsync("ack");
+        // Reconciled from chat_log every ReconcileInterval (0.5 s here) while the node is cut off.
+        var during = await onB.ReceiveUntilAsync(f => f.IsMessage("down-1"), TimeSpan.FromSeconds(10));
+        Assert.Single(during, f => f.IsMessage("down-1"));
+
+        await Nats.RestartAsync();
+        await Eventually.Until(async () =>
+        {
+            var id = "up-" + Guid.NewGuid().ToString("N")[..6];
+            await onA.SendAsync(new { message = "after", id });
+            return (await onB.ReceiveUntilAsync(f => f.IsMessage(id), TimeSpan.FromSeconds(5))).Count > 0;
+        }, TimeSpan.FromSeconds(30), "events cross nodes again once nats-server is back");
+    }
+
+    private static async Task SendAllAsync(ChatClient client, string prefix, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await client.SendAsync(new { message = $"{prefix} {i}", id = $"{prefix}-{i}" });
+        }
+    }
+
+    // Events up to and including both ids; each id once.
+    private static async Task<List<JsonElement>> EventsUntilAsync(ChatClient client, string first, string second)
+    {
+        var seen = new List<JsonElement>();
+        await client.ReceiveUntilAsync(f =>
+        {
+            if (f.IsEvent())
+            {
+                seen.Add(f);
+            }
+
+            return seen.Any(e => e.IsMessage(first)) && seen.Any(e => e.IsMessage(second));
+        });
+        return seen;
+    }
+}
