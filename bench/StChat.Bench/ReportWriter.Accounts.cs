@@ -6,7 +6,7 @@ namespace StChat.Bench;
 
 internal static partial class ReportWriter
 {
-    private static async Task AccountsAsync(StringBuilder md, AccountsResult a, BenchSettings? settings, int cores, string images, string imageLink, CancellationToken ct)
+    private static async Task AccountsAsync(StringBuilder md, AccountsResult a, BenchSettings? settings, int cores, ReportCharts charts, CancellationToken ct)
     {
         var defaults = new ChatOptions();
         md.AppendLine("## Accounts and conversations over REST and `/ws` (for information)");
@@ -23,12 +23,12 @@ internal static partial class ReportWriter
             md.AppendLine();
         }
 
-        await LoginsAsync(md, a, cores, images, imageLink, defaults, ct);
+        await LoginsAsync(md, a, cores, charts, defaults, ct);
         RestToSocket(md, a.RestToSocket);
-        await MultiAsync(md, a, settings, images, imageLink, ct);
+        await MultiAsync(md, a, settings, charts, ct);
     }
 
-    private static async Task LoginsAsync(StringBuilder md, AccountsResult a, int cores, string images, string imageLink, ChatOptions defaults, CancellationToken ct)
+    private static async Task LoginsAsync(StringBuilder md, AccountsResult a, int cores, ReportCharts charts, ChatOptions defaults, CancellationToken ct)
     {
         md.AppendLine("### Sign-in rate at the password-hash cost");
         md.AppendLine();
@@ -55,7 +55,7 @@ internal static partial class ReportWriter
             var bars = a.Logins.Select(l => new ChartRenderer.Bar($"{l.Iterations:N0} iterations, {l.Clients} client{(l.Clients == 1 ? "" : "s")}",
                 l.LoginsPerSecond, l.Iterations == a.DefaultIterations ? 0 : 1, $"{N(l.LoginsPerSecond, 1)}/s")).ToList();
             await ChartAsync(md, ChartRenderer.BarSvg("Sign-ins per second by password-hash cost", "sign-ins/s",
-                bars, ["default cost", "other cost"]), images, imageLink, "accounts-login.png", "Sign-in rate by hash cost", ct);
+                bars, ["default cost", "other cost"]), charts, "accounts-login.png", "Sign-in rate by hash cost", ct);
         }
 
         var single = a.Logins.FirstOrDefault(l => l.Iterations == a.DefaultIterations && l.Clients == 1);
@@ -117,7 +117,7 @@ internal static partial class ReportWriter
         }
     }
 
-    private static async Task MultiAsync(StringBuilder md, AccountsResult a, BenchSettings? settings, string images, string imageLink, CancellationToken ct)
+    private static async Task MultiAsync(StringBuilder md, AccountsResult a, BenchSettings? settings, ReportCharts charts, CancellationToken ct)
     {
         md.AppendLine("### Events through `/ws` with 20 conversations per socket");
         md.AppendLine();
@@ -160,7 +160,7 @@ internal static partial class ReportWriter
                 [
                     new("p50", 0, a.MultiSteps.Select(s => (s.DeliveriesPerSecond, s.P50Ms)).ToList()),
                     new("p99", 1, a.MultiSteps.Select(s => (s.DeliveriesPerSecond, s.P99Ms)).ToList()),
-                ], null), images, imageLink, "accounts-ws.png", "/ws latency by delivery rate", ct);
+                ], null), charts, "accounts-ws.png", "/ws latency by delivery rate", ct);
         }
     }
 }

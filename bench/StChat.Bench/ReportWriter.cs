@@ -11,8 +11,10 @@ internal static partial class ReportWriter
     {
         var docs = r.Quick ? Path.Combine(repo, "bench/results/quick") : Path.Combine(repo, "docs");
         var images = r.Quick ? docs : Path.Combine(docs, "bench");
-        var imageLink = r.Quick ? "" : "bench/";
         Directory.CreateDirectory(images);
+        // Charts of sections kept from an earlier run stay as that run drew them: they are not rendered again.
+        var kept = r.Sections.Where(s => s.Value.Command != r.Command || s.Value.StartedAt != r.StartedAt).Select(s => s.Key).ToHashSet();
+        var charts = new ReportCharts(images, r.Quick ? "" : "bench/", ChartSections.Where(c => kept.Contains(c.Value)).Select(c => c.Key).ToHashSet());
         var md = new StringBuilder();
         var targets = new List<(string Target, string Measured, bool Met)>();
         var remains = new List<string>();
@@ -63,27 +65,27 @@ internal static partial class ReportWriter
 
         if (r.Ingest is { } ingest)
         {
-            await IngestAsync(md, ingest, images, imageLink, targets, remains, ct);
+            await IngestAsync(md, ingest, charts, targets, remains, ct);
         }
 
         if (r.Chat is { } chat)
         {
-            await ChatAsync(md, chat, r.Settings, images, imageLink, targets, remains, ct);
+            await ChatAsync(md, chat, r.Settings, charts, targets, remains, ct);
         }
 
         if (r.Memory is { } memory)
         {
-            await MemoryAsync(md, memory, images, imageLink, targets, remains, ct);
+            await MemoryAsync(md, memory, charts, targets, remains, ct);
         }
 
         if (r.Publish is { } publish)
         {
-            await PublishAsync(md, publish, images, imageLink, ct);
+            await PublishAsync(md, publish, charts, ct);
         }
 
         if (r.Accounts is { } accounts)
         {
-            await AccountsAsync(md, accounts, r.Settings, r.Machine.Cores, images, imageLink, ct);
+            await AccountsAsync(md, accounts, r.Settings, r.Machine.Cores, charts, ct);
         }
 
         var summary = new StringBuilder();
@@ -164,11 +166,24 @@ internal static partial class ReportWriter
         md.AppendLine();
     }
 
-    private static async Task ChartAsync(StringBuilder md, string svg, string images, string imageLink, string name, string alt, CancellationToken ct)
+    // The section each chart belongs to, by file name.
+    private static readonly Dictionary<string, string> ChartSections = new(StringComparer.Ordinal)
     {
-        if (await ChartRenderer.WritePngAsync(svg, Path.Combine(images, name), ct))
+        ["ingest.png"] = "ingest",
+        ["chat-fanout.png"] = "chat",
+        ["chat-shootout.png"] = "shootout",
+        ["memory.png"] = "memory",
+        ["publish.png"] = "publish",
+        ["accounts-login.png"] = "accounts",
+        ["accounts-ws.png"] = "accounts",
+    };
+
+    private static async Task ChartAsync(StringBuilder md, string svg, ReportCharts charts, string name, string alt, CancellationToken ct)
+    {
+        var path = Path.Combine(charts.Directory, name);
+        if ((charts.Kept.Contains(name) && File.Exists(path)) || await ChartRenderer.WritePngAsync(svg, path, ct))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"![{alt}]({imageLink}{name})");
+            md.AppendLine(CultureInfo.InvariantCulture, $"![{alt}]({charts.Link}{name})");
             md.AppendLine();
         }
     }
