@@ -1,4 +1,5 @@
 // StChat browser client. Plain JavaScript, no dependencies: it has to work on machines with no internet access.
+// This file runs an anonymous public room and starts the page; account.js is the signed-in client.
 //
 // Delivery rules the page relies on (see the chat server): events of a room carry a gapless seq starting at 1 and
 // arrive in seq order on one connection; reconnecting with ?after=<last seq> replays everything after it; a message
@@ -8,16 +9,12 @@
 "use strict";
 
 (() => {
-  const RECONNECT_MIN_MS = 500;
-  const RECONNECT_MAX_MS = 10000;
+  const { serverBase, newId, el, timeOf, FramePacer, Backoff, Api, Account } = StChat;
   const ACK_TIMEOUT_MS = 8000;
   const TYPING_SEND_INTERVAL_MS = 1500;
   const TYPING_SHOW_MS = 3500;
   // The server's rule for room names (checked again there; HTTP 400 before the upgrade).
   const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-  // The server allows 10 frames per second with a burst of 20; stay below it so nothing is dropped.
-  const FRAMES_PER_SECOND = 8;
-  const FRAME_BURST = 15;
   // Chat:MaxMessageBytes on the server; a longer frame would close the connection.
   const MAX_MESSAGE_BYTES = 4096;
 
@@ -28,40 +25,14 @@
     people: $("people"), peopleCount: $("people-count"), peoplePanel: document.querySelector(".people"),
     text: $("text"), typing: $("typing"), where: $("where"), status: $("status"), leave: $("leave"),
     banner: $("banner"), bannerText: $("banner-text"), reconnectNow: $("reconnect-now"),
+    welcome: $("welcome"), auth: $("auth"), authName: $("auth-name"), authPassword: $("auth-password"),
+    authError: $("auth-error"), me: $("me"), logout: $("logout"),
   };
 
   // One joined room. Replaced as a whole when the user changes room, so no state leaks between rooms.
   let session = null;
-
-  function serverBase() {
-    const override = new URLSearchParams(location.search).get("server");
-    if (override) return override.replace(/\/+$/, "");
-    if (location.protocol === "http:" || location.protocol === "https:") {
-      return (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
-    }
-    return "ws://127.0.0.1:8888";
-  }
-
-  // A version-4 UUID from getRandomValues, which (unlike randomUUID) also exists on plain-http pages.
-  function newId() {
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function timeOf(ts) {
-    const d = ts ? new Date(ts) : new Date();
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  }
+  // The signed-in client, when an account is signed in on this page.
+  let account = null;
 
   class Session {
     constructor(name, room) {
@@ -71,7 +42,7 @@
       this.pending = new Map();      // id -> { text, node, state, sentAt, seq }
       this.socket = null;
       this.closedByUser = false;
-      this.attempt = 0;
+      this.backoff = new Backoff();
       this.reconnectTimer = 0;
       this.reconnectAt = 0;
       this.bannerTimer = 0;
@@ -79,10 +50,7 @@
       this.whoTimer = 0;
       this.typists = new Map();      // user -> timer
       this.lastTypingSent = 0;
-      this.outbox = [];
-      this.tokens = FRAME_BURST;
-      this.tokensAt = performance.now();
-      this.pumpTimer = 0;
+      this.pacer = new FramePacer(() => this.socket);
       this.ackTimer = setInterval(() => this.resendOverdue(), 1000);
     }
 
@@ -96,7 +64,7 @@
       clearTimeout(this.reconnectTimer);
       clearInterval(this.bannerTimer);
       if (this.closedByUser) return;
-      setStatus("connecting", this.attempt === 0 ? "connecting…" : "reconnecting…");
+      setStatus("connecting", this.backoff.attempt === 0 ? "connecting…" : "reconnecting…");
       let socket;
       try {
         socket = new WebSocket(this.url());
@@ -114,7 +82,7 @@
 
     onOpen(socket) {
       if (socket !== this.socket) return;
-      this.attempt = 0;
+      this.backoff.reset();
       setStatus("open", "connected");
       hideBanner();
       ui.peoplePanel.classList.remove("stale");
@@ -128,7 +96,7 @@
     onClose(socket, event) {
       if (socket !== this.socket) return;
       this.socket = null;
-      this.outbox = [];
+      this.pacer.clear();
       if (this.closedByUser) return;
       setStatus("closed", "disconnected");
       ui.peoplePanel.classList.add("stale");
@@ -140,9 +108,7 @@
     }
 
     scheduleReconnect(why = "") {
-      const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.attempt);
-      const delay = base / 2 + Math.random() * base / 2;
-      this.attempt++;
+      const delay = this.backoff.next();
       this.reconnectAt = Date.now() + delay;
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
       const tick = () => {
@@ -156,7 +122,7 @@
 
     reconnectNow() {
       if (this.socket || this.closedByUser) return;
-      this.attempt = 0;
+      this.backoff.reset();
       this.connect();
     }
 
@@ -165,7 +131,7 @@
       clearTimeout(this.reconnectTimer);
       clearInterval(this.bannerTimer);
       clearInterval(this.ackTimer);
-      clearTimeout(this.pumpTimer);
+      this.pacer.clear();
       clearTimeout(this.whoTimer);
       for (const timer of this.typists.values()) clearTimeout(timer);
       if (this.socket) this.socket.close(1000, "left");
@@ -312,31 +278,13 @@
     typing() {
       const now = Date.now();
       if (now - this.lastTypingSent < TYPING_SEND_INTERVAL_MS) return;
-      if (!this.socket || this.socket.readyState !== WebSocket.OPEN || this.tokens < 2) return;
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN || !this.pacer.hasRoom()) return;
       this.lastTypingSent = now;
       this.sendFrame({ action: "typing" });
     }
 
-    // Frames leave through a small token bucket so a burst of resends after a reconnect stays under the server's limit.
     sendFrame(frame) {
-      this.outbox.push(JSON.stringify(frame));
-      this.pump();
-    }
-
-    pump() {
-      clearTimeout(this.pumpTimer);
-      const now = performance.now();
-      this.tokens = Math.min(FRAME_BURST, this.tokens + (now - this.tokensAt) * FRAMES_PER_SECOND / 1000);
-      this.tokensAt = now;
-      while (this.outbox.length > 0 && this.tokens >= 1) {
-        if (!this.socket || this.socket.readyState !== WebSocket.OPEN) {
-          this.outbox = [];
-          return;
-        }
-        this.socket.send(this.outbox.shift());
-        this.tokens -= 1;
-      }
-      if (this.outbox.length > 0) this.pumpTimer = setTimeout(() => this.pump(), 1000 / FRAMES_PER_SECOND);
+      this.pacer.send(frame);
     }
 
     setPendingState(id, state, label) {
@@ -416,7 +364,7 @@
     ui.people.replaceChildren();
     ui.peopleCount.textContent = "";
     ui.typing.textContent = "";
-    ui.join.hidden = true;
+    ui.welcome.hidden = true;
     ui.chat.hidden = false;
     ui.leave.hidden = false;
     ui.where.textContent = `#${room} as ${name}`;
@@ -436,11 +384,100 @@
     setStatus("idle", "not connected");
     ui.chat.hidden = true;
     ui.leave.hidden = true;
-    ui.join.hidden = false;
+    ui.welcome.hidden = false;
     ui.where.textContent = "";
     document.title = "StChat";
     ui.name.focus();
   }
+
+  // ---- accounts ----------------------------------------------------------------------------------------------------
+
+  function startAccount(stored) {
+    if (session) leave();
+    hideBanner();
+    ui.welcome.hidden = true;
+    ui.me.textContent = stored.name;
+    ui.me.hidden = false;
+    ui.logout.hidden = false;
+    const client = new Account.AccountClient(stored, (message) => {
+      if (account === client) account = null;
+      Api.forgetSession(stored.token);
+      showSignIn(message);
+    });
+    account = client;
+    client.start();
+  }
+
+  function showSignIn(message = "") {
+    hideBanner();
+    setStatus("idle", "not connected");
+    ui.me.hidden = true;
+    ui.logout.hidden = true;
+    ui.where.textContent = "";
+    ui.welcome.hidden = false;
+    ui.authError.textContent = message;
+    ui.authPassword.value = "";
+    document.title = "StChat";
+    ui.authName.focus();
+  }
+
+  async function logOut() {
+    const client = account;
+    if (!client) return;
+    account = null;
+    client.stop();
+    try {
+      await Api.signOut(client.token);
+      showSignIn("");
+    } catch (e) {
+      // The page has forgotten the token either way; it stays valid on the server until it expires.
+      showSignIn(`Signed out on this page, but the server did not confirm it: ${e.message}`);
+    }
+  }
+
+  ui.auth.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const creating = e.submitter?.id === "signup";
+    const name = ui.authName.value.trim();
+    const password = ui.authPassword.value;
+    if (!Api.NAME_PATTERN.test(name)) {
+      ui.authError.textContent = "Account names are 2-32 letters, digits, '_', '.' or '-'.";
+      return;
+    }
+    if (password.length < (creating ? 8 : 1)) {
+      ui.authError.textContent = creating ? "Pick a password of at least 8 characters." : "Enter your password.";
+      return;
+    }
+    ui.authError.textContent = creating ? "Creating the account…" : "Signing in…";
+    for (const b of ui.auth.querySelectorAll("button")) b.disabled = true;
+    try {
+      const stored = creating ? await Api.signUp(name, password) : await Api.signIn(name, password);
+      ui.authError.textContent = "";
+      ui.authPassword.value = "";
+      startAccount(stored);
+    } catch (err) {
+      const wait = err.retryAfter ? ` Try again in ${err.retryAfter} s.` : "";
+      ui.authError.textContent = `${err.message}${wait}`;
+    } finally {
+      for (const b of ui.auth.querySelectorAll("button")) b.disabled = false;
+    }
+  });
+
+  ui.logout.addEventListener("click", logOut);
+
+  // Another tab signed in or out: follow it, unless this tab is in an anonymous room.
+  window.addEventListener("storage", (e) => {
+    if (e.key !== null && e.key !== Api.SESSION_KEY) return;
+    const stored = Api.loadSession();
+    if (account && stored?.token === account.token) return;
+    if (account) {
+      const client = account;
+      account = null;
+      client.stop();
+      if (!stored) showSignIn("Signed out in another tab.");
+    }
+    if (stored && !session) startAccount(stored);
+  });
 
   ui.join.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -467,11 +504,16 @@
 
   ui.text.addEventListener("input", () => { if (session && ui.text.value) session.typing(); });
   ui.leave.addEventListener("click", leave);
-  ui.reconnectNow.addEventListener("click", () => { if (session) session.reconnectNow(); });
+  ui.reconnectNow.addEventListener("click", () => {
+    if (session) session.reconnectNow();
+    if (account) account.reconnectNow();
+  });
 
   // Prefill from the last visit; #room in the address picks the room.
   const hashRoom = decodeURIComponent(location.hash.slice(1));
   ui.name.value = localStorage.getItem("stchat.name") || "";
   ui.room.value = ROOM_PATTERN.test(hashRoom) ? hashRoom : (localStorage.getItem("stchat.room") || "lobby");
-  ui.name.focus();
+  const stored = Api.loadSession();
+  if (stored) startAccount(stored);
+  else ui.authName.focus();
 })();

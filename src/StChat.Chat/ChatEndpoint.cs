@@ -140,7 +140,7 @@ internal sealed class ChatEndpoint(ChatServices services, IHostApplicationLifeti
 
     // A token that did not authenticate is refused rather than ignored: the client meant to be someone.
     private static bool PresentsToken(HttpRequest request) =>
-        request.Headers.Authorization.Count > 0 || request.Query.ContainsKey("access_token");
+        request.Headers.Authorization.Count > 0 || QueryAccessToken.Of(request.HttpContext) is not null;
 
     // ?name= or a random name; a registered account's name is refused (409), so nobody can pass for its owner.
     private async Task<string?> AnonymousNameAsync(HttpContext context)

@@ -198,6 +198,17 @@ internal static class ChatFrames
         return Finish(w);
     }
 
+    // {"action":"reconnect","message":"<readable>"}: this node is stopping; connect again (to another node) and resume.
+    public static byte[] Reconnect()
+    {
+        var w = Start();
+        w.WriteStartObject();
+        w.WriteString("action"u8, "reconnect");
+        w.WriteString("message"u8, "This server is restarting: reconnect, with after=<last seq> per conversation, to carry on.");
+        w.WriteEndObject();
+        return Finish(w);
+    }
+
     // The fields of an Event frame; InvalidDataException for anything else.
     public static ChatEvent ParseEvent(ReadOnlySpan<byte> frame)
     {

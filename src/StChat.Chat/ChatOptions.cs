@@ -23,11 +23,23 @@ public sealed record ChatOptions
     /// <summary>How often a node that cannot reach NATS reads the last seq of the conversations it follows from PostgreSQL.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>With many nodes: how often a node refreshes its presence row.</summary>
+    public TimeSpan PresenceHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>With many nodes: a node silent for this long is dead; its users' exits are written by a survivor.</summary>
+    public TimeSpan PresenceTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Whether public rooms accept connections without a session (with <c>?name=</c> or a random name).</summary>
     public bool AllowAnonymous { get; init; } = true;
 
     /// <summary>How long a session token from <c>POST /api/sessions</c> stays valid.</summary>
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How often open sockets are checked against their sessions; those of a session signed out on another node (whose
+    /// news did not arrive) or expired are closed with 4001.
+    /// </summary>
+    public TimeSpan SessionCheckInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Conversations one <c>/ws</c> socket may follow at once.</summary>
     public int MaxSubscriptions { get; init; } = 100;

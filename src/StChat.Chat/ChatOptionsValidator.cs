@@ -47,7 +47,13 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Positive(errors, "WriteAttemptTimeout", options.WriteAttemptTimeout);
         Positive(errors, "ShutdownTimeout", options.ShutdownTimeout);
         Positive(errors, "SessionLifetime", options.SessionLifetime);
+        Positive(errors, "SessionCheckInterval", options.SessionCheckInterval);
         Positive(errors, "ReconcileInterval", options.ReconcileInterval);
+        Positive(errors, "PresenceHeartbeat", options.PresenceHeartbeat);
+        if (options.PresenceTimeout < 2 * options.PresenceHeartbeat)
+        {
+            errors.Add($"Chat:PresenceTimeout ({options.PresenceTimeout}) must be at least twice Chat:PresenceHeartbeat ({options.PresenceHeartbeat}), or a live node can be taken for dead.");
+        }
         if (options.Bus is not (ChatOptions.LocalBus or ChatOptions.NatsBus))
         {
             errors.Add($"Chat:Bus must be '{ChatOptions.LocalBus}' (one node) or '{ChatOptions.NatsBus}' (many nodes over NATS); got '{options.Bus}'.");

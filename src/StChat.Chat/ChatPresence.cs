@@ -1,9 +1,12 @@
+using StChat.Chat.Presence;
+
 namespace StChat.Chat;
 
 // Who is connected to this process: a counter for the connection limit, the users of each room (for "who" and to
 // write a public room's join and exit only for a user's first and last connection to it) and the users with any
-// socket open (the online dots of the user directory).
-internal sealed class ChatPresence(Microsoft.Extensions.Options.IOptions<ChatOptions> options)
+// socket open (the online dots of the user directory). With many nodes (`cluster`), this node's first and last
+// connections are handed to ClusterPresence, which decides across nodes and answers "who" and "online".
+internal sealed class ChatPresence(Microsoft.Extensions.Options.IOptions<ChatOptions> options, ClusterPresence? cluster = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Dictionary<string, int>> _rooms = new(StringComparer.Ordinal);
@@ -26,32 +29,51 @@ internal sealed class ChatPresence(Microsoft.Extensions.Options.IOptions<ChatOpt
 
     public void Connected(string user)
     {
+        bool first;
         lock (_gate)
         {
-            Increment(_online, user);
+            first = Increment(_online, user);
+        }
+
+        if (first)
+        {
+            cluster?.Online(user, online: true);
         }
     }
 
     public void Disconnected(string user)
     {
+        bool last;
         lock (_gate)
         {
-            Decrement(_online, user);
+            last = Decrement(_online, user);
+        }
+
+        if (last)
+        {
+            cluster?.Online(user, online: false);
         }
     }
 
-    // Whether a user of this name (an account name, compared without regard to case) has a socket open here.
-    public bool IsOnline(string name)
+    // The names among `names` (account names, compared without regard to case) with a socket open, lowercased.
+    public async Task<HashSet<string>> OnlineAsync(IEnumerable<string> names, CancellationToken ct)
     {
+        var keys = names.Select(n => n.ToLowerInvariant()).ToArray();
+        if (cluster is not null)
+        {
+            return await cluster.OnlineAsync(keys, ct);
+        }
+
         lock (_gate)
         {
-            return _online.ContainsKey(name);
+            return [.. keys.Where(_online.ContainsKey)];
         }
     }
 
-    // True when this is the user's first connection to the room.
-    public bool Enter(string room, string user)
+    // Runs `join` when this is the user's first connection to the room (with many nodes: anywhere).
+    public void Enter(string room, string user, Action join)
     {
+        bool first;
         lock (_gate)
         {
             if (!_rooms.TryGetValue(room, out var users))
@@ -59,31 +81,57 @@ internal sealed class ChatPresence(Microsoft.Extensions.Options.IOptions<ChatOpt
                 _rooms[room] = users = new Dictionary<string, int>(StringComparer.Ordinal);
             }
 
-            return Increment(users, user);
+            first = Increment(users, user);
+        }
+
+        if (!first)
+        {
+            return;
+        }
+
+        if (cluster is null)
+        {
+            join();
+        }
+        else
+        {
+            cluster.Enter(room, user, join);
         }
     }
 
-    // True when this was the user's last connection to the room.
-    public bool Leave(string room, string user)
+    // Runs `exit` when this was the user's last connection to the room (with many nodes: anywhere).
+    public void Leave(string room, string user, Action exit)
     {
         lock (_gate)
         {
             if (!_rooms.TryGetValue(room, out var users) || !Decrement(users, user))
             {
-                return false;
+                return;
             }
 
             if (users.Count == 0)
             {
                 _rooms.Remove(room);
             }
+        }
 
-            return true;
+        if (cluster is null)
+        {
+            exit();
+        }
+        else
+        {
+            cluster.Leave(room, user, exit);
         }
     }
 
-    public string[] UsersIn(string room)
+    public async Task<string[]> UsersInAsync(string room, CancellationToken ct)
     {
+        if (cluster is not null)
+        {
+            return await cluster.UsersInAsync(room, ct);
+        }
+
         lock (_gate)
         {
             return _rooms.TryGetValue(room, out var users) ? users.Keys.Order(StringComparer.Ordinal).ToArray() : [];

@@ -31,6 +31,9 @@ public static class ChatServiceCollectionExtensions
             services.TryAddSingleton<NatsRoomEventBus>();
             services.TryAddSingleton<IRoomEventBus>(sp => sp.GetRequiredService<NatsRoomEventBus>());
             services.AddHostedService(sp => sp.GetRequiredService<NatsRoomEventBus>());
+            services.TryAddSingleton<Presence.PresenceStore>();
+            services.TryAddSingleton<Presence.ClusterPresence>();
+            services.AddHostedService(sp => sp.GetRequiredService<Presence.ClusterPresence>());
         }
         else
         {

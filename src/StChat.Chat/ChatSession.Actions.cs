@@ -74,7 +74,7 @@ internal sealed partial class ChatSession
             case "who":
                 if (Target(frame) is { } asked)
                 {
-                    Reply(ChatFrames.Who(asked.Room, _services.Presence.UsersIn(asked.Room)));
+                    await HandleWhoAsync(asked);
                 }
 
                 break;
@@ -193,6 +193,20 @@ internal sealed partial class ChatSession
         {
             Reply(ChatFrames.Error(ChatErrorCodes.RateLimited,
                 "A resume is already being replayed; ask again after it has finished.", retryable: true, room: RoomOf(subscription)));
+        }
+    }
+
+    private async Task HandleWhoAsync(RoomSubscription subscription)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_socket.ReceiveAborted);
+            timeout.CancelAfter(_options.WriteAttemptTimeout);
+            Reply(ChatFrames.Who(subscription.Room, await _services.Presence.UsersInAsync(subscription.Room, timeout.Token)));
+        }
+        catch (Exception e) when (ChatRetryableFailures.IsRetryable(e) && !_socket.IsClosing)
+        {
+            Reply(ChatFrames.Error(ChatErrorCodes.Unavailable, "Who is here could not be read: the database did not answer; ask again.", retryable: true, room: RoomOf(subscription)));
         }
     }
 

@@ -110,9 +110,9 @@ internal sealed partial class ChatSession
         }
 
         subscription.Dispose();
-        if (subscription.Key.Kind == ConversationKind.Public && _services.Presence.Leave(subscription.Room, User))
+        if (subscription.Key.Kind == ConversationKind.Public)
         {
-            QueueEvent(subscription.Room, ChatAction.Exit);
+            _services.Presence.Leave(subscription.Room, User, () => QueueEvent(subscription.Room, ChatAction.Exit));
         }
 
         if (!tellClient)
@@ -189,9 +189,9 @@ internal sealed partial class ChatSession
         // Live events are buffered from here on (the bus subscription came first); the replay reads what came before
         // them and drops any live event it already covered. No gap, no duplicate.
         _socket.Enqueue(Outgoing.Start(new ReplayRequest(subscription, after, IsResume: false)));
-        if (key.Kind == ConversationKind.Public && _services.Presence.Enter(key.Value, User))
+        if (key.Kind == ConversationKind.Public)
         {
-            QueueEvent(key.Value, ChatAction.Join);
+            _services.Presence.Enter(key.Value, User, () => QueueEvent(key.Value, ChatAction.Join));
         }
 
         return subscription;

@@ -13,6 +13,9 @@ namespace StChat.Chat;
 // back neither the live events of another nor acks and errors.
 internal sealed class ChatSocket
 {
+    // RFC 6455 (IANA registry) 1012 Service Restart: not in WebSocketCloseStatus.
+    private const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
+
     // How long a peer has to answer our close frame before the socket is aborted.
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
@@ -65,8 +68,7 @@ internal sealed class ChatSocket
         var sender = SendLoopAsync();
         try
         {
-            using (stopping.Register(static state => ((ChatSocket)state!).RequestClose(
-                WebSocketCloseStatus.EndpointUnavailable, "server shutting down", shuttingDown: true), this))
+            using (stopping.Register(static state => ((ChatSocket)state!).RequestShutdownClose(), this))
             {
                 await ReceiveLoopAsync();
             }
@@ -410,9 +412,28 @@ internal sealed class ChatSocket
         }
     }
 
+    // One node of many (Chat:Bus=nats) drains: its clients are told to reconnect, which the load balancer sends to
+    // another node, where they resume with after=; presence across nodes writes the exits of those who do not. A single
+    // node stores its clients' exits and says goodbye with 1001.
+    private void RequestShutdownClose()
+    {
+        if (_options.Bus == ChatOptions.NatsBus)
+        {
+            RequestClose(ServiceRestart, "reconnect to another node", shuttingDown: true);
+        }
+        else
+        {
+            RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down", shuttingDown: true);
+        }
+    }
+
     private async Task CloseAsync()
     {
-        if (_shuttingDown)
+        if (_shuttingDown && _closeStatus == ServiceRestart)
+        {
+            await TrySendAsync(ChatFrames.Reconnect());
+        }
+        else if (_shuttingDown)
         {
             // Durable before the client is told: its exits are stored, then it gets 1001.
             await _session.StoreExitsAsync();

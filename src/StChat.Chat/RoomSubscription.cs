@@ -33,6 +33,11 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
 
     // 1 from a resume request until its replay has finished.
     private int _resumeQueued;
+
+    // The newest seq the log was found to hold by CatchUp, and 1 while a replay (at first the subscription's own)
+    // is queued or running, which makes a catch-up wait for its end.
+    private long _behind;
+    private int _catchUpQueued = 1;
     private volatile bool _ended;
 
     public RoomSubscription(ConversationKey key, ChatSession session, ChatSocket socket, ChatServices services)
@@ -73,7 +78,13 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
 
     public void CatchUp(long lastSeq)
     {
-        if (lastSeq > Volatile.Read(ref _lastDelivered) && Interlocked.Exchange(ref _resumeQueued, 1) == 0)
+        long known;
+        while ((known = Volatile.Read(ref _behind)) < lastSeq && Interlocked.CompareExchange(ref _behind, lastSeq, known) != known)
+        {
+        }
+
+        // While a replay runs (the first one included) it reads the log itself; FinishReplay looks at _behind after it.
+        if (lastSeq > Volatile.Read(ref _lastDelivered) && Interlocked.CompareExchange(ref _catchUpQueued, 1, 0) == 0)
         {
             _socket.Enqueue(Outgoing.Start(new ReplayRequest(this, After: null, IsResume: true, CatchUp: true)));
         }
@@ -225,6 +236,12 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
     private bool FinishReplay()
     {
         Volatile.Write(ref _resumeQueued, 0);
+        Volatile.Write(ref _catchUpQueued, 0);
+        if (Volatile.Read(ref _behind) is var behind && behind > _lastDelivered)
+        {
+            CatchUp(behind);
+        }
+
         if (_session.IsMulti && !_announced)
         {
             _announced = true;

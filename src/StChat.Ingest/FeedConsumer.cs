@@ -6,6 +6,7 @@ using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using Npgsql;
 using StChat.Contracts;
+using StChat.Messaging;
 
 namespace StChat.Ingest;
 
@@ -28,6 +29,9 @@ internal sealed class FeedConsumer(
         MaxBytes = options.MaxBytes,
         MaxMsgs = options.MaxMsgs,
         DuplicateWindow = options.DuplicateWindow,
+
+        // Sent on every start, so a changed Ingest:Replicas scales the existing stream (its consumers follow it).
+        NumReplicas = options.Replicas,
     };
 
     // Named and durable, with no filter: one consumer reads both subjects in stream order. (An unnamed consumer would
@@ -117,13 +121,26 @@ internal sealed class FeedConsumer(
             // 503 is JetStream being unavailable for now; any other API error is the broker saying no to our settings.
             throw new InvalidOperationException(
                 $"JetStream refused stream '{_options.Stream}' or consumer '{_options.Consumer}': {e.Error.Description} " +
-                $"(code {e.Error.Code}, err_code {e.Error.ErrCode}). If the existing stream or consumer was created with " +
-                "other settings, change Ingest:Stream / Ingest:Consumer or delete them with `nats stream rm` / " +
-                "`nats consumer rm`; if another stream already captures the feed subjects, remove that stream.", e);
+                $"(code {e.Error.Code}, err_code {e.Error.ErrCode}). " + RefusalRemedy(e.Error.ErrCode), e);
         }
 
-        Log.Consuming(logger, _options.Stream, string.Join(", ", FeedSubjects.All), _options.Consumer, _options.BatchSize);
+        Log.Consuming(logger, _options.Stream, string.Join(", ", FeedSubjects.All), _options.Replicas, _options.Consumer,
+            _options.BatchSize, WorkerIdentity.Id);
     }
+
+    private string RefusalRemedy(int errCode) => errCode switch
+    {
+        // Replicas > 1 on a server that is not in a cluster.
+        10074 => $"Ingest:Replicas is {_options.Replicas}, but this nats-server is not part of a JetStream cluster; " +
+            "set Ingest:Replicas=1 (the default) or point Nats:Url at a cluster.",
+
+        // No placement for the replicas: fewer JetStream servers in the cluster (or online) than Ingest:Replicas.
+        10005 => $"Ingest:Replicas is {_options.Replicas}: the cluster needs that many JetStream servers, all online, " +
+            "to create the stream. Start the missing servers or lower Ingest:Replicas.",
+        _ => "If the existing stream or consumer was created with other settings, change Ingest:Stream / " +
+            "Ingest:Consumer or delete them with `nats stream rm` / `nats consumer rm`; if another stream already " +
+            "captures the feed subjects, remove that stream.",
+    };
 
     private async Task RequestAsync(IngestBatch batch, NatsJSFetchOpts fetchOpts, bool noWait, CancellationToken ct)
     {

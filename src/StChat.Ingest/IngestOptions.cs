@@ -45,6 +45,12 @@ public sealed record IngestOptions
     public long MaxMsgs { get; init; } = -1;
 
     /// <summary>
+    /// Copies of the stream (and of its consumer) kept by a JetStream cluster, 1 to 5; more than 1 needs a cluster of
+    /// at least that many JetStream servers. Applied to an existing stream on every start.
+    /// </summary>
+    public int Replicas { get; init; } = 1;
+
+    /// <summary>
     /// Whether each ack waits for the server's confirmation. Off by default: a lost ack only costs a redelivery that
     /// the catalogue key absorbs, and one ping per batch already confirms the server has read the batch's acks.
     /// </summary>

@@ -64,6 +64,13 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             errors.Add($"Ingest:MaxMsgs is {options.MaxMsgs}; use -1 for no limit or a positive number of messages.");
         }
 
+        // JetStream's own limit; 3 (or 5) is the usual choice, one server may then fail (or two).
+        if (options.Replicas is < 1 or > 5)
+        {
+            errors.Add($"Ingest:Replicas is {options.Replicas}; set it between 1 and 5 (default 1: one copy, the " +
+                "only choice on a single nats-server; 3 on a JetStream cluster of three or more servers).");
+        }
+
         if (options.ProgressInterval < TimeSpan.FromSeconds(1))
         {
             errors.Add($"Ingest:ProgressInterval is {options.ProgressInterval}; set it to at least 00:00:01.");

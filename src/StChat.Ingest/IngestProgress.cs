@@ -3,8 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace StChat.Ingest;
 
-/// <summary>Running totals of the worker, logged with the rate since the previous line every interval.</summary>
-internal sealed class IngestProgress(ILogger logger, TimeSpan interval)
+/// <summary>
+/// Running totals of one worker, logged with the rate since the previous line every interval. The totals are this
+/// process's share: the workers sharing the consumer each log their own, named by <paramref name="worker"/>.
+/// </summary>
+internal sealed class IngestProgress(ILogger logger, TimeSpan interval, string worker)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _lastLogAt;
@@ -19,6 +22,8 @@ internal sealed class IngestProgress(ILogger logger, TimeSpan interval)
     public long Redelivered { get; private set; }
 
     public long AlreadyStored { get; private set; }
+
+    public string Worker => worker;
 
     public void Record(int messages, int redelivered, CatalogueStoreResult written, int decodedRows, int rejectRows)
     {
@@ -41,6 +46,6 @@ internal sealed class IngestProgress(ILogger logger, TimeSpan interval)
         var rate = (Messages - _messagesAtLastLog) / elapsed.TotalSeconds;
         _lastLogAt = now;
         _messagesAtLastLog = Messages;
-        Log.Progress(logger, rate, Messages, Stored, Rejected, Redelivered, AlreadyStored);
+        Log.Progress(logger, worker, rate, Messages, Stored, Rejected, Redelivered, AlreadyStored);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StChat.Messaging;
 
 namespace StChat.Ingest;
 
@@ -8,7 +9,9 @@ namespace StChat.Ingest;
 /// Catalogues the feeds: fetch a batch from the durable pull consumer, decode it, store it in one transaction, and
 /// only then acknowledge it. Every failure before the commit leaves the batch unacknowledged, so the broker hands it
 /// out again; every repeat after the commit is absorbed by the (stream, stream_seq) key. Together that is
-/// exactly-once in the catalogue with at-least-once delivery underneath.
+/// exactly-once in the catalogue with at-least-once delivery underneath. Any number of workers may share the durable
+/// consumer: the broker hands each message to one of them at a time, and one handed on again (its worker died, or
+/// kept it past AckWait) is absorbed by the same key.
 /// </summary>
 internal sealed class IngestWorker(
     FeedConsumer consumer,
@@ -20,7 +23,7 @@ internal sealed class IngestWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var progress = new IngestProgress(logger, _options.ProgressInterval);
+        var progress = new IngestProgress(logger, _options.ProgressInterval, WorkerIdentity.Id);
         using var current = new IngestBatch(_options.BatchSize);
         using var next = new IngestBatch(_options.BatchSize);
         var (storing, behind) = (current, next);
@@ -48,11 +51,11 @@ internal sealed class IngestWorker(
             // What was fetched but not handed to a commit; a commit gives back its own batch.
             await committer.GiveBackAsync(storing, "the worker is stopping");
             await committer.GiveBackAsync(behind, "the worker is stopping before the batch fetched behind was stored");
-            Log.Stopping(logger);
+            Log.Stopping(logger, progress.Worker);
         }
         finally
         {
-            Log.Totals(logger, progress.Messages, progress.Stored, progress.Rejected, progress.Redelivered, progress.AlreadyStored);
+            Log.Totals(logger, progress.Worker, progress.Messages, progress.Stored, progress.Rejected, progress.Redelivered, progress.AlreadyStored);
         }
     }
 

@@ -6,8 +6,10 @@ namespace StChat.Ingest;
 internal static partial class Log
 {
     [LoggerMessage(LogLevel.Information,
-        "Consuming stream {Stream} (subjects {Subjects}) through durable consumer {Consumer}, batches of {BatchSize}")]
-    public static partial void Consuming(ILogger logger, string stream, string subjects, string consumer, int batchSize);
+        "Consuming stream {Stream} (subjects {Subjects}, {Replicas} replica(s)) through durable consumer {Consumer}, " +
+        "batches of {BatchSize}, as worker {Worker}")]
+    public static partial void Consuming(
+        ILogger logger, string stream, string subjects, int replicas, string consumer, int batchSize, string worker);
 
     [LoggerMessage(LogLevel.Warning,
         "Setting up stream {Stream} and consumer {Consumer} failed (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s")]
@@ -83,16 +85,18 @@ internal static partial class Log
     public static partial void InProgressFailed(ILogger logger, string error);
 
     [LoggerMessage(LogLevel.Information,
-        "Ingest progress: {Rate:0.0} msgs/s; totals: {Messages} consumed, {Stored} stored, {Rejected} rejected, " +
-        "{Redelivered} redelivered, {AlreadyStored} already stored")]
+        "Ingest progress of worker {Worker}: {Rate:0.0} msgs/s; totals: {Messages} consumed, {Stored} stored, " +
+        "{Rejected} rejected, {Redelivered} redelivered, {AlreadyStored} already stored")]
     public static partial void Progress(
-        ILogger logger, double rate, long messages, long stored, long rejected, long redelivered, long alreadyStored);
+        ILogger logger, string worker, double rate, long messages, long stored, long rejected, long redelivered,
+        long alreadyStored);
 
-    [LoggerMessage(LogLevel.Information, "Ingest stopping")]
-    public static partial void Stopping(ILogger logger);
+    [LoggerMessage(LogLevel.Information, "Ingest worker {Worker} stopping")]
+    public static partial void Stopping(ILogger logger, string worker);
 
     [LoggerMessage(LogLevel.Information,
-        "Ingest totals: {Messages} consumed, {Stored} stored, {Rejected} rejected, {Redelivered} redelivered, " +
-        "{AlreadyStored} already stored")]
-    public static partial void Totals(ILogger logger, long messages, long stored, long rejected, long redelivered, long alreadyStored);
+        "Ingest totals of worker {Worker}: {Messages} consumed, {Stored} stored, {Rejected} rejected, " +
+        "{Redelivered} redelivered, {AlreadyStored} already stored")]
+    public static partial void Totals(
+        ILogger logger, string worker, long messages, long stored, long rejected, long redelivered, long alreadyStored);
 }

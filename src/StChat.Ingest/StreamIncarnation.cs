@@ -9,16 +9,13 @@ namespace StChat.Ingest;
 /// </summary>
 internal sealed class StreamIncarnation(NpgsqlDataSource dataSource)
 {
+    // One statement that always returns the remembered value, also when workers start together: DO UPDATE waits for a
+    // concurrent first insert and returns the row it committed, where DO NOTHING plus a SELECT would read the
+    // statement's snapshot, taken before that insert committed, and find no row at all.
     private const string RememberAndRead = """
-        WITH remembered AS (
-            INSERT INTO feed_streams (stream, created_at) VALUES ($1, $2)
-            ON CONFLICT (stream) DO NOTHING
-            RETURNING created_at
-        )
-        SELECT created_at FROM remembered
-        UNION ALL
-        SELECT created_at FROM feed_streams WHERE stream = $1
-        LIMIT 1
+        INSERT INTO feed_streams (stream, created_at) VALUES ($1, $2)
+        ON CONFLICT (stream) DO UPDATE SET created_at = feed_streams.created_at
+        RETURNING created_at
         """;
 
     /// <summary>Records the stream's creation time on first use; throws when the broker's stream is a different one.</summary>

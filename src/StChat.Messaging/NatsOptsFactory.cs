@@ -13,7 +13,7 @@ internal static class NatsOptsFactory
         return new NatsOpts
         {
             Url = servers.Urls,
-            Name = options.Name,
+            Name = WorkerIdentity.ClientName(options.Name),
             LoggerFactory = loggerFactory,
             AuthOpts = new NatsAuthOpts
             {

@@ -20,6 +20,10 @@ internal static class WebAssets
     {
         ["/"] = ("index.html", "text/html; charset=utf-8"),
         ["/index.html"] = ("index.html", "text/html; charset=utf-8"),
+        ["/common.js"] = ("common.js", "text/javascript; charset=utf-8"),
+        ["/api.js"] = ("api.js", "text/javascript; charset=utf-8"),
+        ["/conversation.js"] = ("conversation.js", "text/javascript; charset=utf-8"),
+        ["/account.js"] = ("account.js", "text/javascript; charset=utf-8"),
         ["/app.js"] = ("app.js", "text/javascript; charset=utf-8"),
         ["/app.css"] = ("app.css", "text/css; charset=utf-8"),
     };

@@ -29,6 +29,8 @@ public sealed class ChatNodesTests : IAsyncLifetime
             ["MessagesPerSecond"] = "1000",
             ["MessageBurst"] = "1000",
             ["ReconcileInterval"] = "00:00:00.500",
+            ["PresenceHeartbeat"] = "00:00:01",
+            ["PresenceTimeout"] = "00:00:05",
         };
         _a = await ChatHost.StartAsync(_database.ConnectionString, chat, Nats.Url);
         _b = await ChatHost.StartAsync(_database.ConnectionString, chat, Nats.Url);
@@ -135,6 +137,103 @@ public sealed class ChatNodesTests : IAsyncLifetime
             await onA.SendAsync(new { message = "after", id });
             return (await onB.ReceiveUntilAsync(f => f.IsMessage(id), TimeSpan.FromSeconds(5))).Count > 0;
         }, TimeSpan.FromSeconds(30), "events cross nodes again once nats-server is back");
+    }
+
+    [Fact]
+    public async Task Who_online_and_join_exit_count_connections_on_every_node()
+    {
+        var ann = await TestAccounts.SignUpAsync(A, "ann");
+        var room = "who-" + Guid.NewGuid().ToString("N")[..8];
+        await using var watcher = await A.ConnectAsync(room, "name=Watcher");
+        await watcher.ReceiveUntilAsync(f => f.Action() == "join" && f.Str("user") == "Watcher");
+
+        var onA = await A.ConnectAsync($"rooms/{room}", ann.Token, "");
+        await watcher.ReceiveUntilAsync(f => f.Action() == "join" && f.Str("user") == ann.Name);
+        var onB = await B.ConnectAsync($"rooms/{room}", ann.Token, "");
+        await using var asker = await B.ConnectAsync(room, "name=Asker");
+        await Eventually.Until(async () =>
+        {
+            await asker.SendAsync("""{"action":"who"}""");
+            var who = (await asker.ReceiveUntilActionAsync("who"))[^1];
+            return who.GetProperty("users").EnumerateArray().Select(u => u.GetString()).Order().SequenceEqual(new[] { "Asker", ann.Name, "Watcher" }.Order());
+        }, TimeSpan.FromSeconds(10), "who on node B lists the users of both nodes");
+
+        using var http = TestAccounts.Client(B, ann.Token);
+        var users = await http.GetFromJsonAsync<JsonElement>($"api/users?query={ann.Name}");
+        Assert.True(users.GetProperty("users")[0].GetProperty("online").GetBoolean());
+
+        // Ann's second node closes last: one exit, after it.
+        await onA.CloseAsync();
+        await onB.SendAsync(new { message = "still here from B", id = "still" });
+        await watcher.ReceiveUntilAsync(f => f.IsMessage("still"));
+        await onB.CloseAsync();
+        var after = await watcher.ReceiveUntilAsync(f => f.Action() == "exit" && f.Str("user") == ann.Name);
+        Assert.Single(after, f => f.Action() == "exit" && f.Str("user") == ann.Name);
+        Assert.DoesNotContain(after, f => f.Action() == "join" && f.Str("user") == ann.Name);
+        await onA.DisposeAsync();
+        await onB.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_users_of_a_killed_node_get_their_exits_from_a_survivor_unless_connected_elsewhere()
+    {
+        var room = "kill-" + Guid.NewGuid().ToString("N")[..8];
+        await using var victim = new ChatServerProcess(_database.ConnectionString, new Dictionary<string, string>
+        {
+            ["Chat__Bus"] = "nats",
+            ["Nats__Url"] = Nats.Url,
+            ["Chat__PresenceHeartbeat"] = "00:00:02",
+            ["Chat__PresenceTimeout"] = "00:00:10",
+        });
+        await victim.StartAsync();
+        await using var watcher = await A.ConnectAsync(room, "name=Watcher");
+        await using var both = await A.ConnectAsync(room, "name=Both");
+        await using var gone = await ChatClient.ConnectAsync(victim.Room(room, "name=Gone"));
+        await using var bothOnVictim = await ChatClient.ConnectAsync(victim.Room(room, "name=Both"));
+        await watcher.ReceiveUntilAsync(f => f.Action() == "join" && f.Str("user") == "Gone");
+
+        await victim.KillAsync();
+        var killed = DateTime.UtcNow;
+        var frames = await watcher.ReceiveUntilAsync(f => f.Action() == "exit" && f.Str("user") == "Gone", TimeSpan.FromSeconds(40));
+        var took = DateTime.UtcNow - killed;
+        Assert.True(took < TimeSpan.FromSeconds(30), $"the exit took {took}");
+
+        // Both is still connected on node A: no exit for them, now or after another heartbeat.
+        await both.SendAsync("""{"message":"still here","id":"both-1"}""");
+        frames.AddRange(await watcher.ReceiveUntilAsync(f => f.IsMessage("both-1")));
+        Assert.DoesNotContain(frames, f => f.Action() == "exit" && f.Str("user") == "Both");
+    }
+
+    [Fact]
+    public async Task A_draining_node_tells_its_clients_to_reconnect_and_they_resume_on_another_with_nothing_lost()
+    {
+        var room = "drain-" + Guid.NewGuid().ToString("N")[..8];
+        await using var draining = new ChatServerProcess(_database.ConnectionString, new Dictionary<string, string>
+        {
+            ["Chat__Bus"] = "nats",
+            ["Nats__Url"] = Nats.Url,
+        });
+        await draining.StartAsync();
+        await using var watcher = await A.ConnectAsync(room, "name=Watcher");
+        var moving = await ChatClient.ConnectAsync(draining.Room(room, "name=Mover"));
+        await moving.SendAsync("""{"message":"before","id":"m-1"}""");
+        var last = (await moving.ReceiveUntilAsync(f => f.IsMessage("m-1")))[^1].Seq();
+
+        var terminated = draining.TerminateAsync();
+        var end = await moving.ReceiveUntilClosedAsync();
+        await terminated;
+        Assert.Equal(0, draining.ExitCode);
+        Assert.Contains(end, f => f.Action() == "reconnect");
+        Assert.Equal(1012, (int?)moving.CloseStatus);
+
+        // Written while the client was between nodes, then read back by its resume on node A.
+        await watcher.SendAsync("""{"message":"while moving","id":"w-1"}""");
+        await watcher.ReceiveUntilAsync(f => f.IsMessage("w-1"));
+        await using var resumed = await A.ConnectAsync(room, $"name=Mover&after={last}");
+        var replay = (await resumed.ReceiveUntilAsync(f => f.IsMessage("w-1"))).Where(f => f.IsEvent()).ToList();
+        Assert.Equal(last + 1, replay[0].Seq());
+        Assert.Equal(Enumerable.Range((int)replay[0].Seq(), replay.Count).Select(s => (long)s), replay.Select(f => f.Seq()));
+        await moving.DisposeAsync();
     }
 
     private static async Task SendAllAsync(ChatClient client, string prefix, int count)

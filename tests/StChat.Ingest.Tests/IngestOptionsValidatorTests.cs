@@ -55,6 +55,28 @@ public sealed class IngestOptionsValidatorTests
         Assert.Contains("Ingest:FetchExpires", Assert.Single(Errors(new IngestOptions { FetchExpires = TimeSpan.FromMilliseconds(500) })),
             StringComparison.Ordinal);
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(6)]
+    public void Replicas_outside_one_to_five_are_refused_with_the_range_named(int replicas)
+    {
+        var error = Assert.Single(Errors(new IngestOptions { Replicas = replicas }));
+
+        Assert.StartsWith($"Ingest:Replicas is {replicas}; set it between 1 and 5", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Replicas_from_one_to_five_are_accepted_and_reach_the_stream_config(int replicas)
+    {
+        var options = new IngestOptions { Replicas = replicas };
+
+        Assert.Empty(Errors(options));
+        Assert.Equal(replicas, FeedConsumer.StreamConfigFor(options).NumReplicas);
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once()
     {

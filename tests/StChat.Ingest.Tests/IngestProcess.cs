@@ -20,6 +20,16 @@ internal sealed class IngestProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The worker id the process names itself by: host/pid.</summary>
+    public string WorkerId => $"{Environment.MachineName}/{Pid.ToString(CultureInfo.InvariantCulture)}";
+
+    public int Pid => _process.Id;
+
+    /// <summary>Messages consumed according to the process's latest progress line; 0 before the first.</summary>
+    public long Consumed => _output.Reverse().Select(l => ProgressLine.Match(l)).FirstOrDefault(m => m.Success) is { } m
+        ? long.Parse(m.Groups["consumed"].Value, CultureInfo.InvariantCulture)
+        : 0;
+
     public static IngestProcess Start(string postgres, string natsUrl, string stream, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
@@ -89,6 +99,9 @@ internal sealed class IngestProcess : IAsyncDisposable
         await KillAsync();
         _process.Dispose();
     }
+
+    private static readonly System.Text.RegularExpressions.Regex ProgressLine =
+        new(@"Ingest progress of worker \S+: [\d.]+ msgs/s; totals: (?<consumed>\d+) consumed");
 
     private void Append(string? line)
     {

@@ -120,7 +120,10 @@ public sealed class NatsUrlTests
             new NatsOptions { Url = "tls://alice:pw@h:4222", Name = "n", PingInterval = TimeSpan.FromSeconds(3), MaxReconnectAttempts = 7 },
             NullLoggerFactory.Instance);
 
-        Assert.Equal(("tls://h:4222", "n", "alice", "pw"), (opts.Url, opts.Name, opts.AuthOpts.Username, opts.AuthOpts.Password));
+        Assert.Equal(("tls://h:4222", "alice", "pw"), (opts.Url, opts.AuthOpts.Username, opts.AuthOpts.Password));
+
+        // The configured name, then which process this is: several workers share one consumer.
+        Assert.Equal($"n@{Environment.MachineName}/{Environment.ProcessId}", opts.Name);
         Assert.Equal((TimeSpan.FromSeconds(3), 7), (opts.PingInterval, opts.MaxReconnectRetry));
         Assert.True(opts.PublishTimeoutOnDisconnected);
         Assert.True(opts.DrainSubscriptionsOnDispose);

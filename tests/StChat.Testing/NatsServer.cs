@@ -39,13 +39,13 @@ public sealed class NatsServer : IAsyncDisposable
     /// <summary>Everything the current (or last) server process wrote to stdout and stderr.</summary>
     public string Log => _log.ToString();
 
+    /// <summary>Whether the server process is running (it is not after <see cref="KillAsync"/> or <see cref="StopAsync"/>).</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
     public static async Task<NatsServer> StartAsync(NatsServerOptions? options = null, CancellationToken ct = default)
     {
-        var executable = ExecutableLocator.FindOnPath("nats-server") ?? throw new InvalidOperationException(
-            "nats-server was not found on PATH. Install it with `sudo apt-get install nats-server`, " +
-            "or run the tests through `./stchat test`, which installs it.");
         var store = Directory.CreateTempSubdirectory("stchat-nats-").FullName;
-        var server = new NatsServer(executable, options ?? new NatsServerOptions(), 0, store);
+        var server = new NatsServer(FindExecutable(), options ?? new NatsServerOptions(), 0, store);
         Live.TryAdd(server, 0);
         try
         {
@@ -69,6 +69,36 @@ public sealed class NatsServer : IAsyncDisposable
             await server.DisposeAsync();
             throw;
         }
+    }
+
+    // A server on a port chosen by the caller: a cluster node, whose peers' routes name its ports before it starts.
+    // Null when one of its ports was taken (the caller picks new ports for the whole cluster); the store is the
+    // caller's, and is deleted when the server is disposed.
+    internal static async Task<NatsServer?> TryStartOnAsync(
+        NatsServerOptions options, int port, string storeDirectory, CancellationToken ct)
+    {
+        var server = new NatsServer(FindExecutable(), options, port, storeDirectory);
+        Live.TryAdd(server, 0);
+        try
+        {
+            if (await server.TryLaunchAsync(ct))
+            {
+                return server;
+            }
+
+            if (!server.PortWasTaken)
+            {
+                throw server.StartFailure("exited before it was ready");
+            }
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        await server.DisposeAsync();
+        return null;
     }
 
     /// <summary>SIGKILL: the server gets no chance to flush or say goodbye.</summary>
@@ -161,6 +191,10 @@ public sealed class NatsServer : IAsyncDisposable
             _gate.Release();
         }
     }
+
+    private static string FindExecutable() => ExecutableLocator.FindOnPath("nats-server") ?? throw new InvalidOperationException(
+        "nats-server was not found on PATH. Install it with `sudo apt-get install nats-server`, " +
+        "or run the tests through `./stchat test`, which installs it.");
 
     private static void KillAllLive()
     {

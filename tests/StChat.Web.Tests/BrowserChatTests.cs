@@ -15,19 +15,8 @@ public sealed class BrowserChatTests(StackFixture stack)
     [Fact]
     public async Task Two_pages_exchange_messages_and_end_with_the_same_history_after_one_goes_offline()
     {
-        var chromium = ExternalTool.Require("chromium", "chromium", "/usr/bin/chromium");
         using var playwright = await Playwright.CreateAsync();
-        // Playwright gives every launch a fresh temporary profile (user-data dir) and deletes it on close.
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-            ],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         await using var annContext = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 900, Height = 600 } });
         await using var bobContext = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 900, Height = 600 } });
         // Chromium's offline mode refuses new connections but leaves open WebSockets alone; remembering Bob's sockets

@@ -27,6 +27,10 @@ public sealed class ChatPageServingTests(StackFixture stack)
 
     [Theory]
     [InlineData("app.js", "text/javascript")]
+    [InlineData("common.js", "text/javascript")]
+    [InlineData("api.js", "text/javascript")]
+    [InlineData("conversation.js", "text/javascript")]
+    [InlineData("account.js", "text/javascript")]
     [InlineData("app.css", "text/css")]
     public async Task Page_assets_are_served_with_their_content_type(string file, string mediaType)
     {

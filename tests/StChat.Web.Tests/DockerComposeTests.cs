@@ -30,7 +30,7 @@ public sealed class DockerComposeTests(ITestOutputHelper output)
         try
         {
             await Step(project.BuildAsync(), "docker-compose build", clock);
-            await Step(project.UpAsync(), "docker-compose up -d", clock);
+            await Step(project.UpAsync(chatReplicas: 2), "docker-compose up -d --scale chat=2", clock);
             await ChecksAsync(project, clock);
         }
         catch
@@ -70,6 +70,22 @@ public sealed class DockerComposeTests(ITestOutputHelper output)
 
         var (_, stored) = await project.PsqlAsync("SELECT count(*) FROM chat_log WHERE client_msg_id = 'compose-1'");
         Assert.Equal("1", stored.Trim());
+
+        // Two sockets held open at once: least_conn gives the second to the other replica, which PostgreSQL's presence
+        // rows confirm; a message sent on one node arrives on the other.
+        var room = new UriBuilder(project.NginxUri) { Scheme = "ws", Path = "/rooms/replicas" };
+        using var one = new ClientWebSocket();
+        using var other = new ClientWebSocket();
+        await one.ConnectAsync(new UriBuilder(room.Uri) { Query = "name=First" }.Uri, timeout.Token);
+        await ChatPageServingTests.ReceiveUntilAsync(one, "\"user\":\"First\"", timeout.Token);
+        await other.ConnectAsync(new UriBuilder(room.Uri) { Query = "name=Second" }.Uri, timeout.Token);
+        await ChatPageServingTests.ReceiveUntilAsync(other, "\"user\":\"Second\"", timeout.Token);
+        await Eventually.Until(async () => (await project.PsqlAsync("SELECT count(DISTINCT node) FROM chat_presence WHERE room = 'replicas'")).Output.Trim() == "2",
+            Patience, "the two sockets are on two chat replicas");
+        await other.SendAsync(Encoding.UTF8.GetBytes("""{"message":"across replicas","id":"compose-2"}"""), WebSocketMessageType.Text, true, timeout.Token);
+        var crossed = await ChatPageServingTests.ReceiveUntilAsync(one, "\"id\":\"compose-2\"", timeout.Token);
+        Assert.Contains("across replicas", crossed, StringComparison.Ordinal);
+        output.WriteLine($"[{clock.Elapsed.TotalSeconds:0.0} s] a message sent on one chat replica arrived on the other");
 
         // The simulator publishes, ingest stores: the count read through psql in the postgres container grows.
         var first = await FeedRowsAsync(project, 0);

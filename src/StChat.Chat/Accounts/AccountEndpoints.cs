@@ -133,7 +133,8 @@ internal sealed class AccountEndpoints(
         }
 
         var names = await accounts.SearchAsync(prefix, after, limit, context.RequestAborted);
-        return TypedResults.Json(new Directory(names.Select(n => new DirectoryEntry(n, presence.IsOnline(n))).ToList()), AccountJsonContext.Default.Directory);
+        var online = await presence.OnlineAsync(names, context.RequestAborted);
+        return TypedResults.Json(new Directory(names.Select(n => new DirectoryEntry(n, online.Contains(AccountName.Key(n)))).ToList()), AccountJsonContext.Default.Directory);
     }
 
     private static IResult TooMany(HttpContext context, TimeSpan wait, string detail)

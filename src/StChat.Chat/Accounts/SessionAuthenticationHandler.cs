@@ -8,8 +8,9 @@ namespace StChat.Chat.Accounts;
 
 // The "StChatSession" scheme: `Authorization: Bearer <token>` on any request, or `?access_token=<token>` on a WebSocket
 // upgrade (the browser's WebSocket API cannot set headers). Only upgrades accept the query form, which keeps tokens
-// out of the URLs of ordinary requests. A request without a token is anonymous; one with a token that is unknown,
-// expired or signed out fails, and never says which.
+// out of the URLs of ordinary requests; AccessTokenRedactingServer has already taken it out of every URL, so it is
+// read from the request's QueryAccessToken feature. A request without a token is anonymous; one with a token that is
+// unknown, expired or signed out fails, and never says which.
 internal sealed class SessionAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
@@ -46,8 +47,6 @@ internal sealed class SessionAuthenticationHandler(
             return header[BearerPrefix.Length..].Trim();
         }
 
-        return context.WebSockets.IsWebSocketRequest && context.Request.Query.TryGetValue("access_token", out var query)
-            ? query.ToString()
-            : null;
+        return context.WebSockets.IsWebSocketRequest ? QueryAccessToken.Of(context) : null;
     }
 }

@@ -24,6 +24,14 @@ internal sealed class SessionSockets
         return new Registration(this, sessionId, close);
     }
 
+    public long[] OpenSessions()
+    {
+        lock (_gate)
+        {
+            return [.. _sockets.Keys];
+        }
+    }
+
     public void CloseAll(long sessionId)
     {
         List<Action>? closers;

@@ -24,6 +24,8 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<ChatOpt
 
     private const string DeleteSql = "DELETE FROM account_session WHERE id = @id";
 
+    private const string LiveSql = "SELECT id FROM account_session WHERE id = ANY(@ids) AND expires_at > @now";
+
     public async Task<(string Token, DateTimeOffset ExpiresAt)> CreateAsync(long accountId, CancellationToken ct)
     {
         var token = SessionToken.New();
@@ -47,6 +49,14 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<ChatOpt
         var row = await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(FindSql,
             new { hash = SessionToken.Hash(token), now = time.GetUtcNow() }, cancellationToken: ct));
         return row is null ? null : new AccountUser(row.AccountId, row.Name, row.SessionId, new DateTimeOffset(row.ExpiresAt, TimeSpan.Zero));
+    }
+
+    // Those of `sessionIds` that are live: not signed out, not expired.
+    public async Task<HashSet<long>> LiveAsync(long[] sessionIds, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var live = await connection.QueryAsync<long>(new CommandDefinition(LiveSql, new { ids = sessionIds, now = time.GetUtcNow() }, cancellationToken: ct));
+        return [.. live];
     }
 
     public async Task DeleteAsync(long sessionId, CancellationToken ct)

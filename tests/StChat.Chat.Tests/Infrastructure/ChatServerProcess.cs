@@ -10,18 +10,23 @@ namespace StChat.Chat.Tests.Infrastructure;
 public sealed class ChatServerProcess : IAsyncDisposable
 {
     private readonly string _connectionString;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    public ChatServerProcess(string connectionString)
+    // `environment`: more settings in their environment form, e.g. Chat__Bus=nats.
+    public ChatServerProcess(string connectionString, IReadOnlyDictionary<string, string>? environment = null)
     {
         _connectionString = connectionString;
+        _environment = environment ?? new Dictionary<string, string>();
         Port = TestPorts.GetFreeTcpPort();
     }
 
     public int Port { get; }
 
     public Uri BaseUri => new($"ws://127.0.0.1:{Port}/");
+
+    public Uri HttpUri => new($"http://127.0.0.1:{Port}/");
 
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
@@ -52,6 +57,10 @@ public sealed class ChatServerProcess : IAsyncDisposable
         info.ArgumentList.Add($"http://127.0.0.1:{Port}");
         info.Environment["ConnectionStrings__Postgres"] = _connectionString;
         info.Environment["Logging__LogLevel__Default"] = "Information";
+        foreach (var (key, value) in _environment)
+        {
+            info.Environment[key] = value;
+        }
 
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => Append(e.Data);

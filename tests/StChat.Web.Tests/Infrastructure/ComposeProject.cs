@@ -18,20 +18,18 @@ internal sealed class ComposeProject
     {
         Name = $"stchat-test-{Guid.NewGuid():N}"[..24];
         NginxPort = TestPorts.GetFreeTcpPort();
-        ChatPort = TestPorts.GetFreeTcpPort();
     }
 
     public string Name { get; }
 
     public int NginxPort { get; }
 
-    public int ChatPort { get; }
-
     public Uri NginxUri => new($"http://127.0.0.1:{NginxPort.ToString(CultureInfo.InvariantCulture)}/");
 
     public Task<(int ExitCode, string Output)> BuildAsync() => RunAsync(["build"], BuildTimeout);
 
-    public Task<(int ExitCode, string Output)> UpAsync() => RunAsync(["up", "-d"], CommandTimeout);
+    public Task<(int ExitCode, string Output)> UpAsync(int chatReplicas = 1) =>
+        RunAsync(["up", "-d", "--scale", $"chat={chatReplicas.ToString(CultureInfo.InvariantCulture)}"], CommandTimeout);
 
     public Task<(int ExitCode, string Output)> DownAsync() => RunAsync(["down", "-v", "--remove-orphans", "-t", "10"], CommandTimeout);
 
@@ -64,7 +62,8 @@ internal sealed class ComposeProject
     private Dictionary<string, string> Environment() => new()
     {
         ["STCHAT_NGINX_PORT"] = NginxPort.ToString(CultureInfo.InvariantCulture),
-        ["STCHAT_CHAT_PORT"] = ChatPort.ToString(CultureInfo.InvariantCulture),
+        // The engine picks each chat replica's host port; the tests go through nginx.
+        ["STCHAT_CHAT_PORTS"] = "",
         ["STCHAT_NATS_IMAGE"] = NatsImageForTests,
         ["STCHAT_NATS_CONFIG"] = "nats-server-2.9.conf",
         ["STCHAT_IMAGE"] = "stchat:compose-test",

@@ -4,8 +4,8 @@ using Xunit;
 
 namespace StChat.Web.Tests.Infrastructure;
 
-// What a user of nginx in front of the chat server relies on: the page and its script, and the WebSockets of a room
-// and of the lobby proxied to the chat server.
+// What a user of nginx in front of the chat server relies on: the page and its scripts, the REST API, and the
+// WebSockets of a room and of the lobby proxied to the chat server.
 internal static class ThroughNginx
 {
     public static async Task AssertServesThePageAndWebSocketsAsync(Uri nginx, CancellationToken ct)
@@ -15,8 +15,24 @@ internal static class ThroughNginx
         using var page = await http.GetAsync(nginx, ct);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("<title>StChat</title>", await page.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
-        using var script = await http.GetAsync(new Uri(nginx, "app.js"), ct);
-        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        foreach (var file in (string[])["app.js", "common.js", "api.js", "conversation.js", "account.js", "app.css"])
+        {
+            using var asset = await http.GetAsync(new Uri(nginx, file), ct);
+            Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        }
+
+        // The REST API reaches the chat server: its problem details, not nginx's own 404 page.
+        using var me = await http.GetAsync(new Uri(nginx, "api/me"), ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+        Assert.Contains("\"code\":\"unauthorized\"", await me.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+
+        // So do the signed-in sockets: a plain GET gets the chat server's "This is a WebSocket endpoint".
+        foreach (var path in (string[])["ws", "dm/someone", "groups/0123456789abcdef0123"])
+        {
+            using var socketPath = await http.GetAsync(new Uri(nginx, path), ct);
+            Assert.Equal(HttpStatusCode.BadRequest, socketPath.StatusCode);
+            Assert.Contains("WebSocket endpoint", await socketPath.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        }
 
         var ws = new UriBuilder(nginx) { Scheme = "ws" };
 
