@@ -34,6 +34,32 @@ internal sealed record BenchSettings
     // Not required, so results saved before the publish section existed still render.
     public int PublishMessages { get; init; }
 
+    // The accounts section. Not required either, for the same reason.
+    public int Accounts { get; init; }
+
+    public int[] LoginClients { get; init; } = [];
+
+    public TimeSpan LoginDuration { get; init; }
+
+    // PBKDF2 iteration counts measured besides the server's default (Chat:PasswordIterations).
+    public int[] LoginExtraIterations { get; init; } = [];
+
+    public int RestFollowers { get; init; }
+
+    public int RestRate { get; init; } = 20;
+
+    public TimeSpan RestDuration { get; init; }
+
+    public int MultiSockets { get; init; }
+
+    public int MultiRooms { get; init; }
+
+    public int MultiConversationsPerSocket { get; init; } = 20;
+
+    public int[] MultiRates { get; init; } = [];
+
+    public TimeSpan MultiDuration { get; init; }
+
     public int OpenFileLimit { get; init; }
 
     public List<string> Limits { get; init; } = [];
@@ -52,11 +78,18 @@ internal sealed record BenchSettings
             limits.Add($"the shootout room size is capped at {usable / ShootoutStep * ShootoutStep:N0} by the open-file limit of {limit:N0}");
         }
 
+        if (MultiSockets > usable)
+        {
+            limits.Add($"{MultiSockets:N0} /ws sockets need more than the open-file limit of {limit:N0}; measured with {usable:N0}");
+        }
+
         return this with
         {
             OpenFileLimit = limit,
             IdleConnections = idle,
             ShootoutMax = Math.Min(ShootoutMax, usable / ShootoutStep * ShootoutStep),
+            RestFollowers = Math.Min(RestFollowers, usable),
+            MultiSockets = Math.Min(MultiSockets, usable),
             Limits = limits,
         };
     }
@@ -75,6 +108,16 @@ internal sealed record BenchSettings
         ShootoutBudget = TimeSpan.FromSeconds(300),
         IdleConnections = [10_000, 50_000],
         PublishMessages = 100_000,
+        Accounts = 40,
+        LoginClients = [1, 4],
+        LoginDuration = TimeSpan.FromSeconds(10),
+        LoginExtraIterations = [210_000],
+        RestFollowers = 500,
+        RestDuration = TimeSpan.FromSeconds(15),
+        MultiSockets = 1_000,
+        MultiRooms = 100,
+        MultiRates = [50, 150, 400],
+        MultiDuration = TimeSpan.FromSeconds(15),
     };
 
     public static BenchSettings QuickRun { get; } = new()
@@ -91,5 +134,14 @@ internal sealed record BenchSettings
         ShootoutBudget = TimeSpan.FromSeconds(30),
         IdleConnections = [2_000],
         PublishMessages = 20_000,
+        Accounts = 16,
+        LoginClients = [1, 4],
+        LoginDuration = TimeSpan.FromSeconds(5),
+        RestFollowers = 100,
+        RestDuration = TimeSpan.FromSeconds(5),
+        MultiSockets = 300,
+        MultiRooms = 30,
+        MultiRates = [50, 200],
+        MultiDuration = TimeSpan.FromSeconds(5),
     };
 }

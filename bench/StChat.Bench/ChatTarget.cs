@@ -13,9 +13,18 @@ internal sealed class ChatTarget(string name, bool stchat, int port, ChildProces
         ? new Uri($"ws://127.0.0.1:{port}/rooms/{room}?name=u{client}")
         : new Uri($"ws://127.0.0.1:{port}/{room}");
 
+    // REST and /ws of our server (accounts and conversations); the Node peer has neither.
+    public Uri HttpUri => new($"http://127.0.0.1:{port}/");
+
+    public Uri MultiUri(string token) => new($"ws://127.0.0.1:{port}/ws?access_token={Uri.EscapeDataString(token)}");
+
     public ValueTask DisposeAsync() => Process.DisposeAsync();
 
-    public static async Task<ChatTarget> StartStChatAsync(BenchEnvironment env, string database, CancellationToken ct)
+    public static Task<ChatTarget> StartStChatAsync(BenchEnvironment env, string database, CancellationToken ct) =>
+        StartStChatAsync(env, database, [], ct);
+
+    // `extraArgs` come after the defaults below, so they override them.
+    public static async Task<ChatTarget> StartStChatAsync(BenchEnvironment env, string database, string[] extraArgs, CancellationToken ct)
     {
         var port = global::StChat.Testing.TestPorts.GetFreeTcpPort();
         var connectionString = await env.Postgres.CreateDatabaseAsync(database, ct);
@@ -29,6 +38,7 @@ internal sealed class ChatTarget(string name, bool stchat, int port, ChildProces
             "--Chat:MessagesPerSecond=1000",
             "--Chat:MessageBurst=1000",
             "--Chat:SendQueueCapacity=4096",
+            .. extraArgs,
         ], ct);
         return new ChatTarget("StChat chat (durable)", stchat: true, port, process);
     }

@@ -3,8 +3,9 @@ using System.Text.Json;
 using StChat.Bench;
 using StChat.Testing;
 
-// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,publish] [--repo DIR]   run and write the report
-//        (chat is the fan-out and the shootout; shootout alone skips the fan-out)
+// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,publish,accounts] [--repo DIR]   run and write the report
+//        (chat is the fan-out and the shootout; shootout alone skips the fan-out; with --only, the other sections of
+//        the report are kept from the previous results file of the same kind, quick or full)
 //        StChat.Bench report <results.json> [--repo DIR]                      render the report again from results
 var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
 var repo = ArgValue(args, "--repo") ?? Directory.GetCurrentDirectory();
@@ -16,7 +17,13 @@ if (args is ["report", var resultsFile, ..])
 }
 
 var quick = args.Contains("--quick");
-var only = (ArgValue(args, "--only") ?? "ingest,chat,memory,publish").Split(',');
+var only = (ArgValue(args, "--only") ?? "ingest,chat,memory,publish,accounts").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+if (only.FirstOrDefault(o => !BenchResults.SectionNames.Contains(o)) is { } unknown)
+{
+    Console.Error.WriteLine($"unknown section '{unknown}'; --only takes {string.Join(",", BenchResults.SectionNames)}");
+    return 2;
+}
+
 var settings = (quick ? BenchSettings.QuickRun : BenchSettings.Full).FitToOpenFileLimit(OpenFileLimit());
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 25));
 Console.CancelKeyPress += (_, e) =>
@@ -60,12 +67,30 @@ await using (var postgres = await BenchPostgres.StartAsync(ct))
     {
         await RunAsync("publish", async () => results.Publish = await new FeedPublishScenario(env).RunAsync(ct));
     }
+
+    if (only.Contains("accounts"))
+    {
+        await RunAsync("accounts", async () => results.Accounts = await new AccountsScenario(env).RunAsync(results.Errors, ct));
+    }
 }
 
 results.TotalSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 var resultsDirectory = Path.Combine(repo, "bench/results");
 Directory.CreateDirectory(resultsDirectory);
 var resultsPath = Path.Combine(resultsDirectory, quick ? "quick.json" : "full.json");
+var measured = BenchResults.SectionNames.Where(s => only.Contains(s) || (s == "shootout" && only.Contains("chat"))).ToHashSet();
+foreach (var section in measured)
+{
+    results.Sections[section] = new SectionRun(results.Command, results.StartedAt, results.Machine.LoadBefore);
+}
+
+if (measured.Count < BenchResults.SectionNames.Count && File.Exists(resultsPath))
+{
+    var previous = JsonSerializer.Deserialize<BenchResults>(await File.ReadAllTextAsync(resultsPath, CancellationToken.None), jsonOptions)!;
+    results.KeepUnmeasured(previous, measured);
+    BenchEnvironment.Log($"kept from {resultsPath}: {string.Join(", ", BenchResults.SectionNames.Where(s => !measured.Contains(s)))}");
+}
+
 await File.WriteAllTextAsync(resultsPath, JsonSerializer.Serialize(results, jsonOptions), CancellationToken.None);
 BenchEnvironment.Log($"results: {resultsPath}");
 await ReportWriter.WriteAsync(results, repo, CancellationToken.None);

@@ -5,7 +5,7 @@ namespace StChat.Bench;
 
 internal static partial class ReportWriter
 {
-    private static async Task IngestAsync(StringBuilder md, IngestResult i, string images, string imageLink,
+    private static async Task IngestAsync(StringBuilder md, IngestResult i, ReportCharts charts,
         List<(string, string, bool)> targets, List<string> remains, CancellationToken ct)
     {
         var ofCopy = i.ExactlyOnceRate / i.CopyRate;
@@ -39,7 +39,7 @@ internal static partial class ReportWriter
             new("StChat exactly once", i.ExactlyOnceRate, 0, N(i.ExactlyOnceRate)),
             new("Original design", i.OriginalRate, 2, N(i.OriginalRate)),
         ], ["StChat", "physical limit", "original design"]);
-        await ChartAsync(md, svg, images, imageLink, "ingest.png", "Ingest throughput", ct);
+        await ChartAsync(md, svg, charts, "ingest.png", "Ingest throughput", ct);
 
         targets.Add(("Ingest ≥ 50% of the COPY-only rate", $"{ofCopy:P0} ({N(i.ExactlyOnceRate)} vs {N(i.CopyRate)} msgs/s)", ofCopy >= 0.5));
         targets.Add(("Ingest ≥ 20x the original design", $"{N(ofOriginal, 1)}x ({N(i.ExactlyOnceRate)} vs {N(i.OriginalRate)} msgs/s)", ofOriginal >= 20));
@@ -63,7 +63,7 @@ internal static partial class ReportWriter
         }
     }
 
-    private static async Task ChatAsync(StringBuilder md, ChatResult c, BenchSettings? settings, string images, string imageLink,
+    private static async Task ChatAsync(StringBuilder md, ChatResult c, BenchSettings? settings, ReportCharts charts,
         List<(string, string, bool)> targets, List<string> remains, CancellationToken ct)
     {
         md.AppendLine("## Chat fan-out");
@@ -92,7 +92,7 @@ internal static partial class ReportWriter
         }
 
         await ChartAsync(md, ChartRenderer.BarSvg("Chat fan-out: p99 send → receive latency (lower is better)", "milliseconds", bars,
-            ["StChat (durable)", "Node ws (no persistence)"]), images, imageLink, "chat-fanout.png", "Chat fan-out latency", ct);
+            ["StChat (durable)", "Node ws (no persistence)"]), charts, "chat-fanout.png", "Chat fan-out latency", ct);
 
         md.AppendLine("### Largest room under 500 ms p95 (websocket-shootout broadcast method)");
         md.AppendLine();
@@ -118,7 +118,7 @@ internal static partial class ReportWriter
             g.Key.StartsWith("StChat", StringComparison.Ordinal) ? "StChat (durable)" : "Node ws (no persistence)",
             g.Key.StartsWith("StChat", StringComparison.Ordinal) ? 0 : 1, g.Select(s => ((double)s.Clients, s.P95Ms)).ToList())).ToList();
         await ChartAsync(md, ChartRenderer.LineSvg("Broadcast round trip p95 by room size", "clients in the room", "p95 ms", lines, 500),
-            images, imageLink, "chat-shootout.png", "Shootout p95 by room size", ct);
+            charts, "chat-shootout.png", "Shootout p95 by room size", ct);
 
         var ours = c.LargestRoom.FirstOrDefault(p => p.Key.StartsWith("StChat", StringComparison.Ordinal)).Value;
         var node = c.LargestRoom.FirstOrDefault(p => !p.Key.StartsWith("StChat", StringComparison.Ordinal)).Value;
@@ -135,7 +135,7 @@ internal static partial class ReportWriter
         }
     }
 
-    private static async Task MemoryAsync(StringBuilder md, List<IdleMemoryResult> memory, string images, string imageLink,
+    private static async Task MemoryAsync(StringBuilder md, List<IdleMemoryResult> memory, ReportCharts charts,
         List<(string, string, bool)> targets, List<string> remains, CancellationToken ct)
     {
         md.AppendLine("## Memory per idle connection");
@@ -155,7 +155,7 @@ internal static partial class ReportWriter
         var bars = memory.Select(m => new ChartRenderer.Bar($"{m.Connections:N0} idle, {(m.Server.StartsWith("StChat", StringComparison.Ordinal) ? "StChat" : "Node ws")}",
             m.BytesPerConnection / 1024, m.Server.StartsWith("StChat", StringComparison.Ordinal) ? 0 : 1, $"{m.BytesPerConnection / 1024:N1} KiB")).ToList();
         await ChartAsync(md, ChartRenderer.BarSvg("Resident memory per idle connection (lower is better)", "KiB per connection", bars,
-            ["StChat", "Node ws"]), images, imageLink, "memory.png", "Memory per idle connection", ct);
+            ["StChat", "Node ws"]), charts, "memory.png", "Memory per idle connection", ct);
         var missed = new List<string>();
         foreach (var m in memory.Where(m => m.Server.StartsWith("StChat", StringComparison.Ordinal)))
         {
@@ -178,7 +178,7 @@ internal static partial class ReportWriter
         }
     }
 
-    private static async Task PublishAsync(StringBuilder md, List<FeedPublishResult> publish, string images, string imageLink, CancellationToken ct)
+    private static async Task PublishAsync(StringBuilder md, List<FeedPublishResult> publish, ReportCharts charts, CancellationToken ct)
     {
         md.AppendLine("## Publishing on the feed path (for information)");
         md.AppendLine();
@@ -203,6 +203,6 @@ internal static partial class ReportWriter
 
         md.AppendLine();
         await ChartAsync(md, ChartRenderer.BarSvg("Feed messages published into JetStream (higher is better)", "messages/s", bars,
-            [FeedPublishScenario.DotNet, FeedPublishScenario.Node]), images, imageLink, "publish.png", "Feed publishing throughput", ct);
+            [FeedPublishScenario.DotNet, FeedPublishScenario.Node]), charts, "publish.png", "Feed publishing throughput", ct);
     }
 }
