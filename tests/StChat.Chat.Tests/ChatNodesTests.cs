@@ -6,53 +6,15 @@ using Xunit;
 
 namespace StChat.Chat.Tests;
 
-// Two chat nodes (real Kestrel hosts) sharing one PostgreSQL database and one real nats-server (Chat:Bus=nats).
-public sealed class ChatNodesTests : IAsyncLifetime
+// Two chat nodes (real Kestrel hosts) sharing one PostgreSQL database and one real nats-server (Chat:Bus=nats), and
+// separate node processes beside them where one must be killed or drained.
+public sealed class ChatNodesTests(ChatNodesFixture fixture) : IClassFixture<ChatNodesFixture>
 {
-    private readonly PostgresDatabaseFixture _database = new();
-    private NatsServer? _nats;
-    private ChatHost? _a;
-    private ChatHost? _b;
+    private NatsServer Nats => fixture.Nats;
 
-    private NatsServer Nats => _nats!;
+    private ChatHost A => fixture.A;
 
-    private ChatHost A => _a!;
-
-    private ChatHost B => _b!;
-
-    public async ValueTask InitializeAsync()
-    {
-        await _database.InitializeAsync();
-        _nats = await NatsServer.StartAsync();
-        var chat = new Dictionary<string, string?>
-        {
-            ["MessagesPerSecond"] = "1000",
-            ["MessageBurst"] = "1000",
-            ["ReconcileInterval"] = "00:00:00.500",
-            ["PresenceHeartbeat"] = "00:00:01",
-            ["PresenceTimeout"] = "00:00:05",
-        };
-        _a = await ChatHost.StartAsync(_database.ConnectionString, chat, Nats.Url);
-        _b = await ChatHost.StartAsync(_database.ConnectionString, chat, Nats.Url);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var host in new[] { _a, _b })
-        {
-            if (host is not null)
-            {
-                await host.DisposeAsync();
-            }
-        }
-
-        if (_nats is not null)
-        {
-            await _nats.DisposeAsync();
-        }
-
-        await _database.DisposeAsync();
-    }
+    private ChatHost B => fixture.B;
 
     [Fact]
     public async Task Members_on_two_nodes_see_every_event_once_and_in_the_same_order()
@@ -178,7 +140,7 @@ public sealed class ChatNodesTests : IAsyncLifetime
     public async Task The_users_of_a_killed_node_get_their_exits_from_a_survivor_unless_connected_elsewhere()
     {
         var room = "kill-" + Guid.NewGuid().ToString("N")[..8];
-        await using var victim = new ChatServerProcess(_database.ConnectionString, new Dictionary<string, string>
+        await using var victim = new ChatServerProcess(fixture.ConnectionString, new Dictionary<string, string>
         {
             ["Chat__Bus"] = "nats",
             ["Nats__Url"] = Nats.Url,
@@ -208,7 +170,7 @@ public sealed class ChatNodesTests : IAsyncLifetime
     public async Task A_draining_node_tells_its_clients_to_reconnect_and_they_resume_on_another_with_nothing_lost()
     {
         var room = "drain-" + Guid.NewGuid().ToString("N")[..8];
-        await using var draining = new ChatServerProcess(_database.ConnectionString, new Dictionary<string, string>
+        await using var draining = new ChatServerProcess(fixture.ConnectionString, new Dictionary<string, string>
         {
             ["Chat__Bus"] = "nats",
             ["Nats__Url"] = Nats.Url,

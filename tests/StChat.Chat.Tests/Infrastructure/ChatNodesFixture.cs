@@ -15,6 +15,8 @@ public sealed class ChatNodesFixture : IAsyncLifetime
 
     public ChatHost B => _b ?? throw new InvalidOperationException("The fixture has not been initialized.");
 
+    public string ConnectionString => _database.ConnectionString;
+
     public NatsServer Nats => _nats ?? throw new InvalidOperationException("The fixture has not been initialized.");
 
     public async ValueTask InitializeAsync()
@@ -27,6 +29,8 @@ public sealed class ChatNodesFixture : IAsyncLifetime
             ["MessageBurst"] = "1000",
             ["ReconcileInterval"] = "00:00:00.500",
             ["SessionCheckInterval"] = "00:00:01",
+            ["PresenceHeartbeat"] = "00:00:01",
+            ["PresenceTimeout"] = "00:00:05",
         };
         _a = await ChatHost.StartAsync(_database.ConnectionString, chat, _nats.Url);
         _b = await ChatHost.StartAsync(_database.ConnectionString, chat, _nats.Url);
