@@ -16,6 +16,9 @@ internal sealed record BenchResults
 
     public List<string> Errors { get; init; } = [];
 
+    // Sections a partial (--only) run kept from the saved results, with the command and date that measured them.
+    public List<string> KeptSections { get; init; } = [];
+
     public IngestResult? Ingest { get; set; }
 
     public ChatResult? Chat { get; set; }
@@ -23,4 +26,6 @@ internal sealed record BenchResults
     public List<IdleMemoryResult>? Memory { get; set; }
 
     public List<FeedPublishResult>? Publish { get; set; }
+
+    public ScaleResult? Scale { get; set; }
 }

@@ -3,8 +3,9 @@ using System.Text.Json;
 using StChat.Bench;
 using StChat.Testing;
 
-// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,publish] [--repo DIR]   run and write the report
-//        (chat is the fan-out and the shootout; shootout alone skips the fan-out)
+// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,publish,scale] [--repo DIR]   run and write the report
+//        (chat is the fan-out and the shootout; shootout alone skips the fan-out; sections not run are kept from
+//        the saved results)
 //        StChat.Bench report <results.json> [--repo DIR]                      render the report again from results
 var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
 var repo = ArgValue(args, "--repo") ?? Directory.GetCurrentDirectory();
@@ -16,7 +17,7 @@ if (args is ["report", var resultsFile, ..])
 }
 
 var quick = args.Contains("--quick");
-var only = (ArgValue(args, "--only") ?? "ingest,chat,memory,publish").Split(',');
+var only = (ArgValue(args, "--only") ?? "ingest,chat,memory,publish,scale").Split(',');
 var settings = (quick ? BenchSettings.QuickRun : BenchSettings.Full).FitToOpenFileLimit(OpenFileLimit());
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 25));
 Console.CancelKeyPress += (_, e) =>
@@ -60,12 +61,18 @@ await using (var postgres = await BenchPostgres.StartAsync(ct))
     {
         await RunAsync("publish", async () => results.Publish = await new FeedPublishScenario(env).RunAsync(ct));
     }
+
+    if (only.Contains("scale"))
+    {
+        await RunAsync("scale", async () => results.Scale = await new ScaleScenario(env, results.Command).RunAsync(ct));
+    }
 }
 
 results.TotalSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 var resultsDirectory = Path.Combine(repo, "bench/results");
 Directory.CreateDirectory(resultsDirectory);
 var resultsPath = Path.Combine(resultsDirectory, quick ? "quick.json" : "full.json");
+results = await ResultsStore.MergeSavedAsync(results, resultsPath, only.Contains("shootout") ? [.. only, "chat"] : only, jsonOptions, CancellationToken.None);
 await File.WriteAllTextAsync(resultsPath, JsonSerializer.Serialize(results, jsonOptions), CancellationToken.None);
 BenchEnvironment.Log($"results: {resultsPath}");
 await ReportWriter.WriteAsync(results, repo, CancellationToken.None);

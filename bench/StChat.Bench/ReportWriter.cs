@@ -38,6 +38,10 @@ internal static partial class ReportWriter
         Row(md, "PostgreSQL", r.Machine.Postgres);
         Row(md, "Load average before the run", r.Machine.LoadBefore);
         Row(md, "Open-file limit", (r.Settings?.OpenFileLimit ?? 0).ToString("N0", CultureInfo.InvariantCulture));
+        if (r.KeptSections.Count > 0)
+        {
+            Row(md, "Sections from an earlier run", string.Join("; ", r.KeptSections));
+        }
         md.AppendLine();
         md.AppendLine("Everything runs on this one machine over loopback: nats-server (JetStream, file store in a temp directory) and a PostgreSQL 15 " +
             "cluster started by the harness on random ports, the StChat server as a child process (`dotnet StChat.Server.dll ingest|chat`, Release), " +
@@ -69,6 +73,11 @@ internal static partial class ReportWriter
         if (r.Publish is { } publish)
         {
             await PublishAsync(md, publish, images, imageLink, ct);
+        }
+
+        if (r.Scale is { } scale)
+        {
+            await ScaleAsync(md, scale, r, docs, targets, remains, ct);
         }
 
         var summary = new StringBuilder();
@@ -116,6 +125,7 @@ internal static partial class ReportWriter
         md.AppendLine("./stchat bench            # full run, about 15 minutes, rewrites docs/BENCHMARKS.md and docs/bench/*.png");
         md.AppendLine("./stchat bench --quick    # small sizes, about 2 minutes, writes bench/results/quick/");
         md.AppendLine("./stchat bench --only ingest,publish");
+        md.AppendLine("./stchat bench --only scale      # 2 chat nodes, 2 ingest workers, staleness without NATS; also writes SCALING.md");
         md.AppendLine("dotnet bench/StChat.Bench/bin/Release/net10.0/StChat.Bench.dll report bench/results/full.json   # re-render from saved results");
         md.AppendLine("```");
         md.AppendLine();
