@@ -16,8 +16,9 @@ internal sealed record BenchResults
 
     public List<string> Errors { get; init; } = [];
 
-    // Sections a partial (--only) run kept from the saved results, with the command and date that measured them.
-    public List<string> KeptSections { get; init; } = [];
+    // Sections measured by a later partial (--only) run than the one this header describes, with its command, date
+    // and load; the header and the other sections stay those of the run that measured most of the report.
+    public List<string> LaterSections { get; init; } = [];
 
     public IngestResult? Ingest { get; set; }
 

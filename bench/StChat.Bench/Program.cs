@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using StChat.Bench;
 using StChat.Testing;
 
@@ -7,7 +8,8 @@ using StChat.Testing;
 //        (chat is the fan-out and the shootout; shootout alone skips the fan-out; sections not run are kept from
 //        the saved results)
 //        StChat.Bench report <results.json> [--repo DIR]                      render the report again from results
-var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
+// A latency of a run that received nothing is NaN, and is saved as such rather than failing the write.
+var jsonOptions = new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 var repo = ArgValue(args, "--repo") ?? Directory.GetCurrentDirectory();
 if (args is ["report", var resultsFile, ..])
 {

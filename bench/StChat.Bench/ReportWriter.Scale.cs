@@ -84,7 +84,7 @@ internal static partial class ReportWriter
         if (s.Writes.Count > 0)
         {
             md.AppendLine($"chat_log writes through one chat node into the one PostgreSQL primary (fsync on): {s.Writes[0].InFlight} messages " +
-                "kept in flight, each sent again as soon as it comes back committed; events counted from `chat_room.last_seq`.");
+                "in flight (one per sender), each sender sending its next message as soon as the last comes back committed; events counted from `chat_room.last_seq`.");
             md.AppendLine();
             md.AppendLine("| Spread | Seconds | Events committed | Events/s | round trip p50 | p99 | node CPU |");
             md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");

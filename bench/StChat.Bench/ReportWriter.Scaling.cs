@@ -27,8 +27,9 @@ internal static partial class ReportWriter
             "the bench shows the overhead of scaling out, not a speed-up.** What it does give is the cost of each unit of work on one node " +
             "(CPU seconds per delivery, per stored message), which is what the projection below multiplies.");
         md.AppendLine();
-        md.AppendLine(LoadSentence(s, r.Machine) + " The machine was shared with other engineers' builds and tests during the run, so " +
-            "absolute figures are lower and noisier than on an idle machine.");
+        md.AppendLine(LoadSentence(s, r.Machine) + (s.Load is { } load && load.LoadMean > r.Machine.Cores
+            ? " Other processes were running on the same cores during the run, so absolute figures are lower and noisier than on an idle machine."
+            : ""));
         md.AppendLine();
 
         var one = s.Fanout.FirstOrDefault(f => f.Nodes == 1);
@@ -48,8 +49,9 @@ internal static partial class ReportWriter
                 $"→ {N(one.DeliveriesPerSecond)} ÷ {N(one.NodesCpuPercent / 100, 3)} = **{N(perCpu1)} deliveries per CPU-second**.");
             md.AppendLine($"- 2 nodes (members split, senders on A): {N(two.DeliveriesPerSecond)} deliveries/s for {N(two.NodesCpuPercent)} % of a core " +
                 $"over both → {N(two.DeliveriesPerSecond)} ÷ {N(two.NodesCpuPercent / 100, 3)} = **{N(perCpu2)} deliveries per CPU-second**, " +
-                $"{N((perCpu1 / perCpu2) - 1, 2)}x more CPU per delivery than on one node ({N(perCpu1)} ÷ {N(perCpu2)} − 1): the NATS publish and " +
-                "receive, and the second node's own timers and presence heartbeats.");
+                $"{SignedPercent((perCpu1 / perCpu2) - 1)} CPU per delivery against one node ({N(perCpu1)} ÷ {N(perCpu2)} − 1). What a second node adds is the " +
+                "NATS publish and receive of each event and its own timers and presence heartbeats; at this low load that is within the " +
+                "run-to-run noise of the shared machine, so the sign of this figure means little and its size is the point.");
             md.AppendLine(CultureInfo.InvariantCulture, $"- Cross-node latency: members on node B got events {Signed(two.CrossNodeP50Ms - two.SameNodeP50Ms)} ms later at p50 and " +
                 $"{Signed(two.CrossNodeP99Ms - two.SameNodeP99Ms)} ms at p99 than members on node A ({N(two.CrossNodeP50Ms, 1)} / {N(two.CrossNodeP99Ms, 1)} ms " +
                 $"against {N(two.SameNodeP50Ms, 1)} / {N(two.SameNodeP99Ms, 1)} ms).");
@@ -95,8 +97,10 @@ internal static partial class ReportWriter
             md.AppendLine(CultureInfo.InvariantCulture, $"- 2 workers on the same backlog: {N(w2.MessagesPerSecond)} messages/s ({N(w2.MessagesPerSecond / w1.MessagesPerSecond, 2)}x), " +
                 $"{N(w2.WorkersCpuPercent)} % of a core over both; exactly once in both runs: {(w1.ExactlyOnce && w2.ExactlyOnce ? "yes" : "**no**")} " +
                 $"({w1.Rows:N0} and {w2.Rows:N0} rows for {w1.Messages:N0} messages).");
-            md.AppendLine("- Each worker spends most of a batch waiting for its durable commit, so a second worker overlaps one commit with " +
-                "another; the rate then rises until PostgreSQL's commit and insert rate, not the workers, is the limit" +
+            md.AppendLine($"- On these shared cores the second worker gives {N(w2.MessagesPerSecond / w1.MessagesPerSecond, 2)}x: it competes for the same CPU as the first " +
+                "worker and PostgreSQL, so this is the overhead of two consumers on one durable consumer, not a speed-up. On cores of its own, a " +
+                "worker that waits for its durable commit overlaps it with the other worker's batch, and the rate rises until PostgreSQL's commit " +
+                "and insert rate, not the workers, is the limit" +
                 (r.Ingest is { } ingest
                     ? string.Create(CultureInfo.InvariantCulture, $": the ingest section measured {N(ingest.CopyRate)} rows/s for binary COPY with no broker, the ceiling of this database (`{ingest.PostgresSettings}`).")
                     : "."));
@@ -113,10 +117,11 @@ internal static partial class ReportWriter
         if (oneRoom is not null && manyRooms is not null)
         {
             md.AppendLine($"1. **The single PostgreSQL primary for chat_log.** Every node commits every event there (fsync on), in group commits. Measured " +
-                $"through the real server with {oneRoom.InFlight} messages in flight: **{N(oneRoom.EventsPerSecond)} events/s in one room** " +
+                $"through the real server with {oneRoom.Senders} senders, each sending its next message when the last comes back: **{N(oneRoom.EventsPerSecond)} events/s in one room** " +
                 $"({oneRoom.Spread}) and **{N(manyRooms.EventsPerSecond)} events/s in total** over {manyRooms.Rooms} rooms " +
                 $"(round trip p50 {N(oneRoom.AckP50Ms, 1)} / {N(manyRooms.AckP50Ms, 1)} ms; the node used {N(oneRoom.NodeCpuPercent)} / {N(manyRooms.NodeCpuPercent)} % of a core, " +
-                "so on these 2 shared cores the figure is the node and the database together, a floor for the database alone). One room is " +
+                "so on these shared cores the figure is the node and the database together at this concurrency, a floor for the database alone: " +
+                "more concurrent senders put more events in each group commit). One room is " +
                 "bounded by its `chat_room` row: the row lock that hands out its seq serialises its commits on one primary, so the one-room figure " +
                 "is the most any single conversation can take, whatever the number of nodes.");
         }
@@ -153,8 +158,11 @@ internal static partial class ReportWriter
             "a different server of a NATS cluster.");
         md.AppendLine("- **Ingest workers** need no sharding: add processes on the same durable consumer until the database's commit rate is the limit, then shard the catalogue by stream as above.");
         md.AppendLine();
-        md.AppendLine("Reproduce: `./stchat bench --only scale` (about 4 minutes; `--quick` about 90 s, writing to `bench/results/quick/`).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Reproduce: `./stchat bench --only scale` (this section took {N(s.Seconds)} s in this run; `--quick` uses smaller sizes and writes to `bench/results/quick/`).");
         await File.WriteAllTextAsync(Path.Combine(docs, "SCALING.md"), md.ToString(), ct);
         BenchEnvironment.Log($"report: {Path.Combine(docs, "SCALING.md")}");
     }
+
+    private static string SignedPercent(double fraction) =>
+        double.IsNaN(fraction) ? "n/a" : (fraction >= 0 ? "+" : "−") + Math.Abs(fraction * 100).ToString("N0", CultureInfo.InvariantCulture) + " %";
 }

@@ -38,9 +38,9 @@ internal static partial class ReportWriter
         Row(md, "PostgreSQL", r.Machine.Postgres);
         Row(md, "Load average before the run", r.Machine.LoadBefore);
         Row(md, "Open-file limit", (r.Settings?.OpenFileLimit ?? 0).ToString("N0", CultureInfo.InvariantCulture));
-        if (r.KeptSections.Count > 0)
+        if (r.LaterSections.Count > 0)
         {
-            Row(md, "Sections from an earlier run", string.Join("; ", r.KeptSections));
+            Row(md, "Sections measured by a later run", string.Join("; ", r.LaterSections));
         }
         md.AppendLine();
         md.AppendLine("Everything runs on this one machine over loopback: nats-server (JetStream, file store in a temp directory) and a PostgreSQL 15 " +

@@ -4,8 +4,10 @@ using System.Text.Json.Nodes;
 namespace StChat.Bench;
 
 // bench/results/<full|quick>.json holds every section, not only the last run's: a section this run did not ask for
-// (`--only scale`) is taken from the saved file, with its errors, so the report keeps it instead of dropping it.
-// Sections are found by shape (any object or list the current run left empty), so new sections need no change here.
+// (`--only scale`) is taken from the saved file, with its errors, so the report keeps it instead of dropping it. The
+// machine and command of the saved run stay in the header, since they describe the kept sections, and the sections
+// of this run are listed with their own command, date and load. Sections are found by shape (any object or list the
+// current run left empty), so new sections need no change here.
 internal static class ResultsStore
 {
     public static async Task<BenchResults> MergeSavedAsync(
@@ -36,8 +38,6 @@ internal static class ResultsStore
             {
                 merged[name] = value.DeepClone();
                 kept.Add(section);
-                var from = saved["KeptSections"]?.AsArray().Select(k => k?.ToString() ?? "").FirstOrDefault(k => k.StartsWith(section + ":", StringComparison.Ordinal));
-                merged["KeptSections"]!.AsArray().Add(from ?? $"{section}: `{saved["Command"]}` at {saved["StartedAt"]}");
             }
         }
 
@@ -52,10 +52,35 @@ internal static class ResultsStore
             }
         }
 
-        if (kept.Count > 0)
+        if (kept.Count == 0)
         {
-            BenchEnvironment.Log($"results: kept {string.Join(", ", kept)} from the saved {Path.GetFileName(path)}");
+            return current;
         }
+
+        var later = new JsonArray();
+        foreach (var entry in saved["LaterSections"]?.AsArray() ?? [])
+        {
+            if (entry is not null && !requested.Any(r => entry.ToString().StartsWith(r + ":", StringComparison.Ordinal)))
+            {
+                later.Add(entry.DeepClone());
+            }
+        }
+
+        foreach (var section in requested.Where(r => merged.Any(p => p.Key.Equals(r, StringComparison.OrdinalIgnoreCase) && p.Value is not null)))
+        {
+            later.Add($"{section}: `{current.Command}` at {current.StartedAt:yyyy-MM-dd HH:mm} UTC, load average before it {current.Machine.LoadBefore.Split(' ')[0]}");
+        }
+
+        foreach (var header in new[] { "Machine", "Command", "StartedAt", "TotalSeconds", "Settings" })
+        {
+            if (saved[header] is { } value)
+            {
+                merged[header] = value.DeepClone();
+            }
+        }
+
+        merged["LaterSections"] = later;
+        BenchEnvironment.Log($"results: kept {string.Join(", ", kept)} and the header from the saved {Path.GetFileName(path)}");
 
         return merged.Deserialize<BenchResults>(options)!;
     }

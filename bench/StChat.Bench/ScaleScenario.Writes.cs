@@ -7,15 +7,18 @@ internal sealed partial class ScaleScenario
 {
     private static long _lastTimestamp;
 
-    // The chat_log write limit through the real server: the same number of messages kept in flight, either by a few
-    // senders in one room or by one sender in each of many rooms. Each message is resent as soon as it comes back
-    // (committed and fanned out), so the rate is what one node and the one PostgreSQL primary sustain. Counted from
-    // chat_room.last_seq, the rooms' committed sequence numbers.
+    // The chat_log write limit through the real server: the same senders, either all in one room or one in each of as
+    // many rooms. Each sends its next message as soon as the last one comes back (committed and fanned out), so the
+    // rate is what one node and the one PostgreSQL primary sustain. Counted from chat_room.last_seq, the rooms'
+    // committed sequence numbers.
     private async Task<ScaleWriteRun> RunWritesAsync(ChatTarget node, string connectionString, bool oneRoom, CancellationToken ct)
     {
         var s = _settings;
-        var senders = oneRoom ? s.OneRoomSenders : s.ManyRooms;
-        var depth = Math.Max(1, s.WriteInFlight / senders);
+        var senders = s.WriteSenders;
+
+        // One message in flight per sender: a session reads its next message only once the last one is committed, so
+        // more would only queue in the socket and add to the measured round trip.
+        const int depth = 1;
         var sink = new DeliverySink();
         using var load = new LoadClients(sink);
         var prefix = $"w{Guid.NewGuid():N}"[..12];

@@ -21,12 +21,9 @@ internal sealed record ScaleSettings
 
     public required TimeSpan WriteDuration { get; init; }
 
-    // The write-limit runs keep the same number of messages in flight both ways, so only the spread differs.
-    public int WriteInFlight { get; init; } = 256;
-
-    public int OneRoomSenders { get; init; } = 4;
-
-    public int ManyRooms { get; init; } = 64;
+    // The write-limit runs use the same number of senders both ways (all in one room, or one in each of that many
+    // rooms), so only the spread differs.
+    public int WriteSenders { get; init; } = 32;
 
     public static ScaleSettings From(BenchSettings bench) => new()
     {
