@@ -125,9 +125,10 @@ internal static partial class ReportWriter
                 $"({oneRoom.Spread}) and **{N(manyRooms.EventsPerSecond)} events/s in total** over {manyRooms.Rooms} rooms " +
                 $"(round trip p50 {N(oneRoom.AckP50Ms, 1)} / {N(manyRooms.AckP50Ms, 1)} ms; the node used {N(oneRoom.NodeCpuPercent)} / {N(manyRooms.NodeCpuPercent)} % of a core, " +
                 "so on these shared cores the figure is the node and the database together at this concurrency, a floor for the database alone: " +
-                "more concurrent senders put more events in each group commit). One room is " +
+                "more concurrent senders put more events in each group commit; in the one-room run each event is also delivered to all " +
+                $"{oneRoom.Senders} members). One room is " +
                 "bounded by its `chat_room` row: the row lock that hands out its seq serialises its commits on one primary, so the one-room figure " +
-                "is the most any single conversation can take, whatever the number of nodes.");
+                "is a limit of that conversation's primary, whatever the number of nodes.");
         }
         else
         {
@@ -155,7 +156,7 @@ internal static partial class ReportWriter
             "reconciles to its shard. The NATS subjects are already per key (`stchat.chat.room.<key>`), so the bus needs no change. " +
             "Accounts, sessions and presence stay on one primary: their write rate is per connection, not per message. Use a fixed " +
             "number of virtual shards (say 256) mapped onto primaries, so moving load is a copy of whole virtual shards, not a rehash.");
-        md.AppendLine("- **A single hot conversation cannot be sharded** without giving up its single sequence; the one-room figure above is its ceiling.");
+        md.AppendLine("- **A single hot conversation cannot be sharded** without giving up its single sequence; its rate stays bounded by one primary's commits on its row (the one-room figure above, at the measured concurrency).");
         md.AppendLine("- **The feed stream, by subject.** When the stream's store rate is reached, split it: one stream per subject " +
             "(`sport_event`, `execution`) or per partition token in the subject, each with its own durable consumer and workers. The " +
             "catalogue's key is already `(stream, stream_seq)`, so rows from several streams never collide, and each stream can live on " +
