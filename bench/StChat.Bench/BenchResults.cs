@@ -29,8 +29,10 @@ internal sealed record BenchResults
 
     public AccountsResult? Accounts { get; set; }
 
+    public ScaleResult? Scale { get; set; }
+
     // Sections by the name --only takes; `chat` runs the shootout too.
-    public static IReadOnlyList<string> SectionNames { get; } = ["ingest", "chat", "shootout", "memory", "publish", "accounts"];
+    public static IReadOnlyList<string> SectionNames { get; } = ["ingest", "chat", "shootout", "memory", "publish", "accounts", "scale"];
 
     // Takes the sections this run did not measure from an earlier run's results, with that run's provenance and errors,
     // so that `--only` rewrites its own sections of the report and leaves the others as they were.
@@ -46,7 +48,8 @@ internal sealed record BenchResults
                 "shootout" => previous.Chat is { Shootout.Count: > 0 },
                 "memory" => previous.Memory is not null,
                 "publish" => previous.Publish is not null,
-                _ => previous.Accounts is not null,
+                "accounts" => previous.Accounts is not null,
+                _ => previous.Scale is not null,
             };
             if (has)
             {
@@ -59,6 +62,7 @@ internal sealed record BenchResults
         Memory = measured.Contains("memory") ? Memory : previous.Memory;
         Publish = measured.Contains("publish") ? Publish : previous.Publish;
         Accounts = measured.Contains("accounts") ? Accounts : previous.Accounts;
+        Scale = measured.Contains("scale") ? Scale : previous.Scale;
         if (!measured.Contains("chat") && previous.Chat is { } before)
         {
             // Only the shootout ran (or nothing of the chat): the fan-out, and the shootout when it did not run, are kept.

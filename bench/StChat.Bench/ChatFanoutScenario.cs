@@ -39,7 +39,7 @@ internal sealed class ChatFanoutScenario(BenchEnvironment env)
             latency.PercentileMs(0.5), latency.PercentileMs(0.95), latency.PercentileMs(0.99), cpu, joinSeconds);
     }
 
-    private static async Task<long> SendAtRateAsync(WsLoadClient client, bool stchat, double rate, TimeSpan duration, CancellationToken ct)
+    internal static async Task<long> SendAtRateAsync(WsLoadClient client, bool stchat, double rate, TimeSpan duration, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         long sent = 0;

@@ -12,8 +12,8 @@ namespace StChat.Bench;
 // and feed-to-row latency of the worker at a steady publish rate.
 internal sealed partial class IngestScenario(BenchEnvironment env)
 {
-    private const string Stream = "FEEDS";
-    private const string Consumer = "stchat-ingest";
+    internal const string Stream = "FEEDS";
+    internal const string Consumer = "stchat-ingest";
 
     public async Task<IngestResult> RunAsync(CancellationToken ct)
     {
@@ -72,7 +72,7 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
 
     // Publishes the corpus into the stream the worker reads (same configuration the worker creates), then checks the
     // stream holds all of it.
-    private async Task<double> PrefillAsync(FeedCorpus corpus, CancellationToken ct)
+    internal async Task<double> PrefillAsync(FeedCorpus corpus, CancellationToken ct)
     {
         await using var nats = new NatsConnection(new NatsOpts { Url = env.Nats.Url, Name = "bench-prefill" });
         var js = new NatsJSContext(nats);
@@ -114,7 +114,7 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
         throw new TimeoutException($"The ingest worker did not store {expected} messages within {timeout}.");
     }
 
-    private static async Task<long> CountRowsAsync(string connectionString, CancellationToken ct)
+    internal static async Task<long> CountRowsAsync(string connectionString, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);

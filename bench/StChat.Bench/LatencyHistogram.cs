@@ -25,6 +25,18 @@ internal sealed class LatencyHistogram
         }
     }
 
+    // Folds another histogram into this one (several receivers' samples into one distribution).
+    public void Add(LatencyHistogram other)
+    {
+        for (var i = 0; i <= Buckets; i++)
+        {
+            _counts[i] += other._counts[i];
+        }
+
+        _total += other.Count;
+        _maxTicks = Math.Max(_maxTicks, Volatile.Read(ref other._maxTicks));
+    }
+
     public double MaxMs => TimeSpan.FromTicks(Volatile.Read(ref _maxTicks)).TotalMilliseconds;
 
     // Upper edge of the bucket holding the q-quantile, in milliseconds.

@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using StChat.Bench;
 using StChat.Testing;
 
-// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,publish,accounts] [--repo DIR]   run and write the report
+// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,publish,accounts,scale] [--repo DIR]   run and write the report
 //        (chat is the fan-out and the shootout; shootout alone skips the fan-out; with --only, the other sections of
 //        the report are kept from the previous results file of the same kind, quick or full)
 //        StChat.Bench report <results.json> [--repo DIR]                      render the report again from results
-var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
+// A latency of a run that received nothing is NaN, and is saved as such rather than failing the write.
+var jsonOptions = new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 var repo = ArgValue(args, "--repo") ?? Directory.GetCurrentDirectory();
 if (args is ["report", var resultsFile, ..])
 {
@@ -17,7 +19,7 @@ if (args is ["report", var resultsFile, ..])
 }
 
 var quick = args.Contains("--quick");
-var only = (ArgValue(args, "--only") ?? "ingest,chat,memory,publish,accounts").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+var only = (ArgValue(args, "--only") ?? "ingest,chat,memory,publish,accounts,scale").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 if (only.FirstOrDefault(o => !BenchResults.SectionNames.Contains(o)) is { } unknown)
 {
     Console.Error.WriteLine($"unknown section '{unknown}'; --only takes {string.Join(",", BenchResults.SectionNames)}");
@@ -71,6 +73,11 @@ await using (var postgres = await BenchPostgres.StartAsync(ct))
     if (only.Contains("accounts"))
     {
         await RunAsync("accounts", async () => results.Accounts = await new AccountsScenario(env).RunAsync(results.Errors, ct));
+    }
+
+    if (only.Contains("scale"))
+    {
+        await RunAsync("scale", async () => results.Scale = await new ScaleScenario(env, results.Command).RunAsync(ct));
     }
 }
 

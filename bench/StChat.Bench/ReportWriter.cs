@@ -88,6 +88,11 @@ internal static partial class ReportWriter
             await AccountsAsync(md, accounts, r.Settings, r.Machine.Cores, charts, ct);
         }
 
+        if (r.Scale is { } scale)
+        {
+            await ScaleAsync(md, scale, r, docs, targets, remains, ct);
+        }
+
         var summary = new StringBuilder();
         summary.AppendLine("## Targets");
         summary.AppendLine();
@@ -134,6 +139,7 @@ internal static partial class ReportWriter
         md.AppendLine("./stchat bench --quick    # small sizes, about 3 minutes, writes bench/results/quick/");
         md.AppendLine("./stchat bench --only ingest,publish   # those sections only; the others are kept from bench/results/full.json");
         md.AppendLine("./stchat bench --only accounts         # sign-in rate, REST post → /ws latency, /ws with 20 conversations per socket");
+        md.AppendLine("./stchat bench --only scale           # 2 chat nodes, 2 ingest workers, staleness without NATS; also writes SCALING.md");
         md.AppendLine("dotnet bench/StChat.Bench/bin/Release/net10.0/StChat.Bench.dll report bench/results/full.json   # re-render from saved results");
         md.AppendLine("```");
         md.AppendLine();
