@@ -11,16 +11,15 @@
 "use strict";
 
 (() => {
-  const { serverBase, newId, el, timeOf, FramePacer, Backoff } = StChat;
+  const {
+    TYPING_SEND_INTERVAL_MS, serverBase, newId, el, parseFrame, awaitsAck, isOverdue, closeReason, reconnectBannerText,
+    setStatus, isAtEnd, scrollToEnd, eventNode, pendingNode, enterToSend, TypingNotices, FramePacer, Backoff,
+  } = StChat;
   const { request, NAME_PATTERN } = StChat.Api;
   const { Conversation, directKey, kindOf, sameName, ROOM_PATTERN } = StChat.Conversations;
 
   const PAGE_SIZE = 50;
-  const ACK_TIMEOUT_MS = 8000;
-  const TYPING_SEND_INTERVAL_MS = 1500;
-  const TYPING_SHOW_MS = 3500;
   const DIRECTORY_REFRESH_MS = 15000;
-  const MAX_MESSAGE_BYTES = 4096;
   const SIGNED_OUT_CLOSE_CODE = 4001;
   // #/c/<conversation key>: a conversation can be bookmarked or shared as a link (members only, of course).
   const ROUTE_PREFIX = "#/c/";
@@ -56,7 +55,7 @@
       this.everOpened = false;
       this.ended = false;
       this.timers = new Set();
-      this.typists = new Map();
+      this.typists = new TypingNotices(this.ui.typing);
       this.lastTypingSent = 0;
       this.listLoaded = false;
       this.serverRestarting = false;
@@ -92,7 +91,7 @@
       this.ended = true;
       for (const t of this.timers) { clearTimeout(t); clearInterval(t); }
       this.timers.clear();
-      for (const t of this.typists.values()) clearTimeout(t);
+      this.typists.clear();
       for (const [target, type, fn] of this.listeners) target.removeEventListener(type, fn);
       this.pacer.clear();
       if (this.socket) {
@@ -193,18 +192,8 @@
         if (ui.logWrap.scrollTop < 60 && this.current) this.loadOlder(this.convs.get(this.current));
       });
       this.on(ui.older, "click", () => { if (this.current) this.loadOlder(this.convs.get(this.current)); });
-      this.on(ui.text, "keydown", (e) => {
-        if (e.key !== "Enter" || e.shiftKey || e.isComposing || !this.current) return;
-        e.preventDefault();
-        const text = ui.text.value.trim();
-        if (!text) return;
-        if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
-          this.showError(`That message is longer than ${MAX_MESSAGE_BYTES} bytes; shorten it.`);
-          return;
-        }
-        ui.text.value = "";
-        this.send(this.convs.get(this.current), text);
-      });
+      this.on(ui.text, "keydown", enterToSend(ui.text, () => this.current,
+        (why) => this.showError(why), (text) => this.send(this.convs.get(this.current), text)));
       this.on(ui.text, "input", () => { if (ui.text.value) this.sendTyping(); });
       this.on(document, "visibilitychange", () => this.markRead(this.convs.get(this.current)));
       this.on(window, "focus", () => this.markRead(this.convs.get(this.current)));
@@ -441,7 +430,7 @@
       for (const conv of this.convs.values()) {
         conv.sub = "none";
         for (const p of conv.pending.values()) {
-          if (p.seq === undefined && p.state !== "failed") { p.state = "queued"; p.label = "will be sent when reconnected"; }
+          if (awaitsAck(p)) { p.state = "queued"; p.label = "will be sent when reconnected"; }
         }
       }
       this.renderPending();
@@ -453,7 +442,7 @@
       // A refused upgrade looks like any lost connection; /api/me tells whether the token is still good (a 401 ends it).
       if (!socket.opened) this.api("GET", "/api/me").catch(() => {});
       const why = this.serverRestarting ? " (the server is restarting)"
-        : event.reason ? ` (${event.reason})` : event.code === 1006 ? " (connection lost)" : "";
+        : closeReason(event);
       this.serverRestarting = false;
       this.scheduleReconnect(why);
     }
@@ -465,8 +454,7 @@
       this.reconnectTimer = this.later(delay, () => this.connect());
       const tick = () => {
         const seconds = Math.max(0, Math.ceil((at - Date.now()) / 1000));
-        this.ui.bannerText.textContent = `Disconnected from the chat server${why}. Reconnecting in ${seconds}s… ` +
-          "Messages you send now are kept and sent after reconnecting.";
+        this.ui.bannerText.textContent = reconnectBannerText(why, seconds);
         this.ui.banner.hidden = false;
       };
       tick();
@@ -509,13 +497,8 @@
 
     onFrame(socket, data) {
       if (socket !== this.socket) return;
-      let f;
-      try {
-        f = JSON.parse(data);
-      } catch {
-        return;
-      }
-      switch (f.action) {
+      const f = parseFrame(data);
+      switch (f?.action) {
         case "join":
         case "message":
         case "exit":
@@ -582,7 +565,7 @@
       if (conv.room === this.current) {
         this.appendEvent(conv, e);
         if (mine) this.renderPending();
-        if (e.action === "message") this.stopTyping(e.user);
+        if (e.action === "message") this.typists.stop(e.user);
         if (e.action.startsWith("member_")) this.renderHead(conv);
         this.markRead(conv);
       }
@@ -608,7 +591,7 @@
       if (conv.seenSeq === null) conv.seenSeq = f.last_seq ?? 0;
       this.renderItem(conv);
       // Messages typed while the conversation was not followed go now, each with its id.
-      for (const [id, p] of conv.pending) if (p.seq === undefined && p.state !== "failed") this.transmit(conv, id);
+      for (const [id, p] of conv.pending) if (awaitsAck(p)) this.transmit(conv, id);
       this.markRead(conv);
     }
 
@@ -652,16 +635,7 @@
 
     onTyping(f) {
       if (f.room !== this.current || !f.user || sameName(f.user, this.me)) return;
-      clearTimeout(this.typists.get(f.user));
-      this.typists.set(f.user, setTimeout(() => this.stopTyping(f.user), TYPING_SHOW_MS));
-      this.renderTyping();
-    }
-
-    stopTyping(user) {
-      if (!this.typists.has(user)) return;
-      clearTimeout(this.typists.get(user));
-      this.typists.delete(user);
-      this.renderTyping();
+      this.typists.show(f.user);
     }
 
     // Someone started a direct conversation with us or added us to a group. The list says where its log stands and
@@ -759,7 +733,7 @@
         this.subscribe(conv);
       }
       this.renderPending();
-      this.scrollToEnd();
+      scrollToEnd(this.ui.logWrap);
     }
 
     transmit(conv, id) {
@@ -777,7 +751,7 @@
       for (const conv of this.convs.values()) {
         if (conv.sub !== "live") continue;
         for (const [id, p] of conv.pending) {
-          if (p.seq === undefined && p.state !== "failed" && p.sentAt && now - p.sentAt > ACK_TIMEOUT_MS) this.transmit(conv, id);
+          if (isOverdue(p, now)) this.transmit(conv, id);
         }
       }
     }
@@ -814,8 +788,7 @@
     // ---- rendering -----------------------------------------------------------------------------------------------
 
     setStatus(state, text) {
-      this.ui.status.dataset.state = state;
-      this.ui.status.textContent = text;
+      setStatus(this.ui.status, state, text);
     }
 
     setListNote(text) {
@@ -877,7 +850,6 @@
 
     showConversation(conv) {
       const ui = this.ui;
-      for (const t of this.typists.values()) clearTimeout(t);
       this.typists.clear();
       ui.typing.textContent = "";
       ui.error.textContent = "";
@@ -903,7 +875,7 @@
       this.renderPending();
       this.renderSeen(conv);
       this.renderItem(conv);
-      this.scrollToEnd();
+      scrollToEnd(this.ui.logWrap);
       ui.text.focus();
     }
 
@@ -917,31 +889,22 @@
     }
 
     eventNode(e) {
-      const node = el("li", e.action === "message" ? "message" : "system");
-      node.dataset.seq = String(e.seq);
-      node.dataset.action = e.action;
+      const text = e.action === "message" ? undefined : {
+        join: `${e.user} joined`,
+        exit: `${e.user} left`,
+        member_added: `${e.user} added ${e.member}`,
+        member_removed: sameName(e.user, e.member) ? `${e.user} left` : `${e.user} removed ${e.member}`,
+      }[e.action] ?? e.message;
+      const node = eventNode(e, sameName(e.user, this.me), text);
       node.dataset.user = e.user;
-      if (sameName(e.user, this.me)) node.classList.add("mine");
-      node.append(el("span", "time", timeOf(e.ts)));
-      if (e.action === "message") {
-        node.append(el("span", "user", e.user), el("span", "text", e.text ?? ""));
-      } else {
-        const text = {
-          join: `${e.user} joined`,
-          exit: `${e.user} left`,
-          member_added: `${e.user} added ${e.member}`,
-          member_removed: sameName(e.user, e.member) ? `${e.user} left` : `${e.user} removed ${e.member}`,
-        }[e.action] ?? e.message;
-        node.append(el("span", "text", text));
-      }
       return node;
     }
 
     appendEvent(conv, e) {
-      const atEnd = this.isAtEnd();
+      const atEnd = isAtEnd(this.ui.logWrap);
       this.ui.log.append(this.eventNode(e));
       this.renderSeen(conv);
-      if (atEnd) this.scrollToEnd();
+      if (atEnd) scrollToEnd(this.ui.logWrap);
     }
 
     // Older events go above the ones shown; the view stays on what the reader was looking at.
@@ -953,7 +916,7 @@
       const firstShown = shown.size === 0;
       const height = wrap.scrollHeight;
       this.ui.log.prepend(...nodes);
-      if (firstShown) this.scrollToEnd();
+      if (firstShown) scrollToEnd(wrap);
       else wrap.scrollTop += wrap.scrollHeight - height;
       this.renderSeen(conv);
     }
@@ -962,11 +925,9 @@
       const conv = this.convs.get(this.current);
       if (!conv) return;
       this.ui.pending.replaceChildren(...[...conv.pending].map(([id, p]) => {
-        const node = el("li", p.state === "failed" ? "pending failed" : "pending");
-        node.dataset.id = id;
+        const node = pendingNode(id, this.me, p.text, p.label);
+        node.classList.toggle("failed", p.state === "failed");
         node.dataset.state = p.state;
-        node.append(el("span", "time", timeOf()), el("span", "user", this.me), el("span", "text", p.text),
-          el("span", "state", p.label));
         return node;
       }));
     }
@@ -987,22 +948,6 @@
       last.after(seen);
     }
 
-    renderTyping() {
-      const names = [...this.typists.keys()];
-      this.ui.typing.textContent = names.length === 0 ? ""
-        : names.length === 1 ? `${names[0]} is typing…`
-        : names.length <= 3 ? `${names.join(", ")} are typing…`
-        : "Several people are typing…";
-    }
-
-    isAtEnd() {
-      const w = this.ui.logWrap;
-      return w.scrollHeight - w.scrollTop - w.clientHeight < 40;
-    }
-
-    scrollToEnd() {
-      this.ui.logWrap.scrollTop = this.ui.logWrap.scrollHeight;
-    }
   }
 
   StChat.Account = { AccountClient };

@@ -9,14 +9,12 @@
 "use strict";
 
 (() => {
-  const { serverBase, newId, el, timeOf, FramePacer, Backoff, Api, Account } = StChat;
-  const ACK_TIMEOUT_MS = 8000;
-  const TYPING_SEND_INTERVAL_MS = 1500;
-  const TYPING_SHOW_MS = 3500;
+  const {
+    TYPING_SEND_INTERVAL_MS, serverBase, newId, el, parseFrame, awaitsAck, isOverdue, closeReason, reconnectBannerText,
+    eventNode, pendingNode, enterToSend, TypingNotices, FramePacer, Backoff, Api, Account,
+  } = StChat;
   // The server's rule for room names (checked again there; HTTP 400 before the upgrade).
-  const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-  // Chat:MaxMessageBytes on the server; a longer frame would close the connection.
-  const MAX_MESSAGE_BYTES = 4096;
+  const { ROOM_PATTERN } = StChat.Conversations;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -48,7 +46,7 @@
       this.bannerTimer = 0;
       this.resumeAsked = false;
       this.whoTimer = 0;
-      this.typists = new Map();      // user -> timer
+      this.typists = new TypingNotices(ui.typing);
       this.lastTypingSent = 0;
       this.pacer = new FramePacer(() => this.socket);
       this.ackTimer = setInterval(() => this.resendOverdue(), 1000);
@@ -89,7 +87,7 @@
       this.askWho();
       // Everything not yet acknowledged goes again with its id; the server stores each id once.
       for (const [id, p] of this.pending) {
-        if (p.state !== "failed" && p.seq === undefined) this.transmit(id);
+        if (awaitsAck(p)) this.transmit(id);
       }
     }
 
@@ -101,10 +99,9 @@
       setStatus("closed", "disconnected");
       ui.peoplePanel.classList.add("stale");
       for (const [id, p] of this.pending) {
-        if (p.seq === undefined && p.state !== "failed") this.setPendingState(id, "queued", "will be sent when reconnected");
+        if (awaitsAck(p)) this.setPendingState(id, "queued", "will be sent when reconnected");
       }
-      const why = event.reason ? ` (${event.reason})` : event.code === 1006 ? " (connection lost)" : "";
-      this.scheduleReconnect(why);
+      this.scheduleReconnect(closeReason(event));
     }
 
     scheduleReconnect(why = "") {
@@ -113,7 +110,7 @@
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
       const tick = () => {
         const seconds = Math.max(0, Math.ceil((this.reconnectAt - Date.now()) / 1000));
-        showBanner(`Disconnected from the chat server${why}. Reconnecting in ${seconds}s… Messages you send now are kept and sent after reconnecting.`);
+        showBanner(reconnectBannerText(why, seconds));
       };
       tick();
       clearInterval(this.bannerTimer);
@@ -133,20 +130,15 @@
       clearInterval(this.ackTimer);
       this.pacer.clear();
       clearTimeout(this.whoTimer);
-      for (const timer of this.typists.values()) clearTimeout(timer);
+      this.typists.clear();
       if (this.socket) this.socket.close(1000, "left");
       this.socket = null;
     }
 
     onFrame(socket, data) {
       if (socket !== this.socket) return;
-      let frame;
-      try {
-        frame = JSON.parse(data);
-      } catch {
-        return;
-      }
-      switch (frame.action) {
+      const frame = parseFrame(data);
+      switch (frame?.action) {
         case "join":
         case "message":
         case "exit":
@@ -184,7 +176,7 @@
       this.renderEvent(e);
       if (e.action === "message" && e.id && this.pending.has(e.id)) this.dropPending(e.id);
       if (e.action !== "message") this.askWhoSoon();
-      if (e.action === "message") this.stopTyping(e.user);
+      if (e.action === "message") this.typists.stop(e.user);
     }
 
     onAck(a) {
@@ -214,24 +206,7 @@
 
     onTyping(user) {
       if (!user || user === this.name) return;
-      clearTimeout(this.typists.get(user));
-      this.typists.set(user, setTimeout(() => this.stopTyping(user), TYPING_SHOW_MS));
-      this.renderTyping();
-    }
-
-    stopTyping(user) {
-      if (!this.typists.has(user)) return;
-      clearTimeout(this.typists.get(user));
-      this.typists.delete(user);
-      this.renderTyping();
-    }
-
-    renderTyping() {
-      const names = [...this.typists.keys()];
-      ui.typing.textContent = names.length === 0 ? ""
-        : names.length === 1 ? `${names[0]} is typing…`
-        : names.length <= 3 ? `${names.join(", ")} are typing…`
-        : "Several people are typing…";
+      this.typists.show(user);
     }
 
     askWho() {
@@ -248,10 +223,7 @@
       // The message ends the typing notice on the other pages; the next keystroke announces typing again.
       this.lastTypingSent = 0;
       const id = newId();
-      const node = el("li", "pending");
-      node.dataset.id = id;
-      node.append(el("span", "time", timeOf()), el("span", "user", this.name), el("span", "text", text),
-        el("span", "state", "sending…"));
+      const node = pendingNode(id, this.name, text, "sending…");
       ui.pending.append(node);
       this.pending.set(id, { text, node, state: "sending" });
       scrollToEnd();
@@ -271,7 +243,7 @@
       if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
       const now = Date.now();
       for (const [id, p] of this.pending) {
-        if (p.seq === undefined && p.state !== "failed" && p.sentAt && now - p.sentAt > ACK_TIMEOUT_MS) this.transmit(id);
+        if (isOverdue(p, now)) this.transmit(id);
       }
     }
 
@@ -303,16 +275,7 @@
     }
 
     renderEvent(e) {
-      const node = el("li", e.action === "message" ? "message" : "system");
-      node.dataset.seq = String(e.seq);
-      node.dataset.action = e.action;
-      if (e.user === this.name) node.classList.add("mine");
-      node.append(el("span", "time", timeOf(e.ts)));
-      if (e.action === "message") {
-        node.append(el("span", "user", e.user), el("span", "text", e.text ?? ""));
-      } else {
-        node.append(el("span", "text", e.action === "join" ? `${e.user} joined` : `${e.user} left`));
-      }
+      const node = eventNode(e, e.user === this.name, e.action === "join" ? `${e.user} joined` : `${e.user} left`);
       const atEnd = isAtEnd();
       ui.log.append(node);
       if (atEnd) scrollToEnd();
@@ -335,17 +298,15 @@
   }
 
   function isAtEnd() {
-    const w = ui.logWrap;
-    return w.scrollHeight - w.scrollTop - w.clientHeight < 40;
+    return StChat.isAtEnd(ui.logWrap);
   }
 
   function scrollToEnd() {
-    ui.logWrap.scrollTop = ui.logWrap.scrollHeight;
+    StChat.scrollToEnd(ui.logWrap);
   }
 
   function setStatus(state, text) {
-    ui.status.dataset.state = state;
-    ui.status.textContent = text;
+    StChat.setStatus(ui.status, state, text);
   }
 
   function showBanner(text) {
@@ -489,18 +450,8 @@
     join(name, room);
   });
 
-  ui.text.addEventListener("keydown", (e) => {
-    if (e.key !== "Enter" || e.shiftKey || e.isComposing || !session) return;
-    e.preventDefault();
-    const text = ui.text.value.trim();
-    if (!text) return;
-    if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
-      session.showNotice(`That message is longer than ${MAX_MESSAGE_BYTES} bytes; shorten it.`);
-      return;
-    }
-    ui.text.value = "";
-    session.send(text);
-  });
+  ui.text.addEventListener("keydown", enterToSend(ui.text, () => session !== null,
+    (why) => session.showNotice(why), (text) => session.send(text)));
 
   ui.text.addEventListener("input", () => { if (session && ui.text.value) session.typing(); });
   ui.leave.addEventListener("click", leave);

@@ -6,6 +6,12 @@ window.StChat = (() => {
   // The server allows 10 frames per second with a burst of 20; stay below it so nothing is dropped.
   const FRAMES_PER_SECOND = 8;
   const FRAME_BURST = 15;
+  // A message not acknowledged within this long is sent again with its id; the server stores each id once.
+  const ACK_TIMEOUT_MS = 8000;
+  const TYPING_SEND_INTERVAL_MS = 1500;
+  const TYPING_SHOW_MS = 3500;
+  // Chat:MaxMessageBytes on the server; a longer frame would close the connection.
+  const MAX_MESSAGE_BYTES = 4096;
 
   // ws(s)://host of the chat server: the page's own host, or ?server= for a page served from elsewhere.
   function serverBase() {
@@ -41,6 +47,121 @@ window.StChat = (() => {
   function timeOf(ts) {
     const d = ts ? new Date(ts) : new Date();
     return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // A received frame, or null when it is not JSON.
+  function parseFrame(data) {
+    try {
+      return JSON.parse(data);
+    } catch {
+      return null;
+    }
+  }
+
+  // A message sent and not yet acknowledged (p: { state, seq, sentAt }).
+  function awaitsAck(p) {
+    return p.seq === undefined && p.state !== "failed";
+  }
+
+  function isOverdue(p, now) {
+    return awaitsAck(p) && p.sentAt && now - p.sentAt > ACK_TIMEOUT_MS;
+  }
+
+  // The reason shown for a closed socket: the server's, else the lost connection's.
+  function closeReason(event) {
+    return event.reason ? ` (${event.reason})` : event.code === 1006 ? " (connection lost)" : "";
+  }
+
+  function reconnectBannerText(why, seconds) {
+    return `Disconnected from the chat server${why}. Reconnecting in ${seconds}s… ` +
+      "Messages you send now are kept and sent after reconnecting.";
+  }
+
+  function setStatus(node, state, text) {
+    node.dataset.state = state;
+    node.textContent = text;
+  }
+
+  function isAtEnd(wrap) {
+    return wrap.scrollHeight - wrap.scrollTop - wrap.clientHeight < 40;
+  }
+
+  function scrollToEnd(wrap) {
+    wrap.scrollTop = wrap.scrollHeight;
+  }
+
+  // A room event as a line of the log: a message, or a system line with `systemText`.
+  function eventNode(e, mine, systemText) {
+    const node = el("li", e.action === "message" ? "message" : "system");
+    node.dataset.seq = String(e.seq);
+    node.dataset.action = e.action;
+    if (mine) node.classList.add("mine");
+    node.append(el("span", "time", timeOf(e.ts)));
+    if (e.action === "message") {
+      node.append(el("span", "user", e.user), el("span", "text", e.text ?? ""));
+    } else {
+      node.append(el("span", "text", systemText));
+    }
+    return node;
+  }
+
+  // A message of ours on its way, below the log until its event arrives.
+  function pendingNode(id, user, text, label) {
+    const node = el("li", "pending");
+    node.dataset.id = id;
+    node.append(el("span", "time", timeOf()), el("span", "user", user), el("span", "text", text),
+      el("span", "state", label));
+    return node;
+  }
+
+  // Enter sends the composed message (Shift+Enter is a new line); `reject(why)` when it is too long for the server.
+  function enterToSend(textarea, ready, reject, send) {
+    return (e) => {
+      if (e.key !== "Enter" || e.shiftKey || e.isComposing || !ready()) return;
+      e.preventDefault();
+      const text = textarea.value.trim();
+      if (!text) return;
+      if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
+        reject(`That message is longer than ${MAX_MESSAGE_BYTES} bytes; shorten it.`);
+        return;
+      }
+      textarea.value = "";
+      send(text);
+    };
+  }
+
+  // Who is typing, shown in `node` for a few seconds after each notice or until their message arrives.
+  class TypingNotices {
+    constructor(node) {
+      this.node = node;
+      this.timers = new Map();      // user -> timer
+    }
+
+    show(user) {
+      clearTimeout(this.timers.get(user));
+      this.timers.set(user, setTimeout(() => this.stop(user), TYPING_SHOW_MS));
+      this.render();
+    }
+
+    stop(user) {
+      if (!this.timers.has(user)) return;
+      clearTimeout(this.timers.get(user));
+      this.timers.delete(user);
+      this.render();
+    }
+
+    clear() {
+      for (const timer of this.timers.values()) clearTimeout(timer);
+      this.timers.clear();
+    }
+
+    render() {
+      const names = [...this.timers.keys()];
+      this.node.textContent = names.length === 0 ? ""
+        : names.length === 1 ? `${names[0]} is typing…`
+        : names.length <= 3 ? `${names.join(", ")} are typing…`
+        : "Several people are typing…";
+    }
   }
 
   // Frames leave through a small token bucket so a burst (resends and re-subscribes after a reconnect) stays under
@@ -111,5 +232,9 @@ window.StChat = (() => {
     }
   }
 
-  return { serverBase, httpBase, newId, el, timeOf, FramePacer, Backoff };
+  return {
+    TYPING_SEND_INTERVAL_MS, serverBase, httpBase, newId, el, timeOf, parseFrame, awaitsAck, isOverdue,
+    closeReason, reconnectBannerText, setStatus, isAtEnd, scrollToEnd, eventNode, pendingNode, enterToSend,
+    TypingNotices, FramePacer, Backoff,
+  };
 })();

@@ -7,31 +7,11 @@ using Xunit;
 namespace StChat.Ingest.Tests;
 
 // The writer alone against a real PostgreSQL: a fresh database per test.
-public sealed class CatalogueStoreTests : IAsyncLifetime
+public sealed class CatalogueStoreTests() : MigratedDatabaseTests("catalogue")
 {
     private static readonly DateTimeOffset Published = new(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly string _stream = "FEEDS_" + Guid.NewGuid().ToString("N")[..8];
-    private NpgsqlDataSource? _dataSource;
-
-    private NpgsqlDataSource DataSource => _dataSource!;
-
     private CatalogueStore Writer => new(DataSource, NullLogger<CatalogueStore>.Instance);
-
-    public async ValueTask InitializeAsync()
-    {
-        var postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("catalogue");
-        await Storage.Migrator.MigrateAsync(postgres);
-        _dataSource = NpgsqlDataSource.Create(postgres);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Another_message_under_a_stored_sequence_number_is_refused_as_a_recreated_stream_and_nothing_is_stored()
@@ -42,7 +22,7 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
             FeedDecoder.Decode(FeedSubjects.SportEvent, TestFeed.SportEventBytes(i), (ulong)i + 1, Published.AddMilliseconds(i), first);
         }
 
-        await Writer.WriteAsync(_stream, first, CancellationToken.None);
+        await Writer.WriteAsync(Stream, first, CancellationToken.None);
 
         // A recreated stream hands out 1, 2, ... again, captured later: seq 11 is new, seq 5 is not the stored message.
         var second = new FeedBatch();
@@ -50,7 +30,7 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
         FeedDecoder.Decode(FeedSubjects.SportEvent, TestFeed.SportEventBytes(110), 11, later, second);
         FeedDecoder.Decode(FeedSubjects.Execution, TestFeed.ExecutionBytes(105), 5, later, second);
 
-        var e = await Assert.ThrowsAsync<StreamRecreatedException>(() => Writer.WriteAsync(_stream, second, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<StreamRecreatedException>(() => Writer.WriteAsync(Stream, second, CancellationToken.None));
 
         Assert.Contains("Message 5 of JetStream stream", e.Message, StringComparison.Ordinal);
         Assert.Contains("sport_event already holds message 5", e.Message, StringComparison.Ordinal);
@@ -66,12 +46,12 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
     {
         var first = new FeedBatch();
         FeedDecoder.Decode(FeedSubjects.Execution, new byte[] { 0xFF }, 1, Published, first);
-        await Writer.WriteAsync(_stream, first, CancellationToken.None);
+        await Writer.WriteAsync(Stream, first, CancellationToken.None);
 
         var second = new FeedBatch();
         FeedDecoder.Decode(FeedSubjects.Execution, TestFeed.ExecutionBytes(0), 1, Published.AddMinutes(1), second);
 
-        var e = await Assert.ThrowsAsync<StreamRecreatedException>(() => Writer.WriteAsync(_stream, second, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<StreamRecreatedException>(() => Writer.WriteAsync(Stream, second, CancellationToken.None));
 
         Assert.Contains("feed_rejects already holds message 1", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, await CountAsync("execution"));
@@ -85,8 +65,8 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
         var batch = new FeedBatch();
         FeedDecoder.Decode(FeedSubjects.SportEvent, TestFeed.SportEventBytes(0), 1, published, batch);
 
-        var first = await Writer.WriteAsync(_stream, batch, CancellationToken.None);
-        var again = await Writer.WriteAsync(_stream, batch, CancellationToken.None);
+        var first = await Writer.WriteAsync(Stream, batch, CancellationToken.None);
+        var again = await Writer.WriteAsync(Stream, batch, CancellationToken.None);
 
         Assert.Equal(new CatalogueStoreResult(1, 0, 0), first);
         Assert.Equal(new CatalogueStoreResult(0, 0, 0), again);
@@ -105,7 +85,7 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
             FeedDecoder.Decode(FeedSubjects.Execution, new byte[] { 0xFF }, (ulong)(3 * i) + 3, Published, batch);
         }
 
-        var written = await Writer.WriteAsync(_stream, batch, CancellationToken.None);
+        var written = await Writer.WriteAsync(Stream, batch, CancellationToken.None);
 
         Assert.Equal(new CatalogueStoreResult(5, 4, 6), written);
         Assert.DoesNotContain(batch.Executions, r => r.StreamSeq == 8);
@@ -120,7 +100,7 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
         Assert.Equal(poison, await ScalarAsync<byte[]>("SELECT payload FROM feed_rejects WHERE stream = $1 AND stream_seq = 8"));
 
         // The batch as it now stands is what the worker acknowledges; written again (a redelivery) it adds nothing.
-        Assert.Equal(new CatalogueStoreResult(0, 0, 0), await Writer.WriteAsync(_stream, batch, CancellationToken.None));
+        Assert.Equal(new CatalogueStoreResult(0, 0, 0), await Writer.WriteAsync(Stream, batch, CancellationToken.None));
     }
 
     [Fact]
@@ -128,11 +108,11 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
     {
         var asReject = new FeedBatch();
         asReject.Rejects.Add(new FeedRejectRow(1, FeedSubjects.SportEvent, TestFeed.SportEventBytes(0), "an older decoder refused it", Published));
-        await Writer.WriteAsync(_stream, asReject, CancellationToken.None);
+        await Writer.WriteAsync(Stream, asReject, CancellationToken.None);
 
         var decoded = new FeedBatch();
         FeedDecoder.Decode(FeedSubjects.SportEvent, TestFeed.SportEventBytes(0), 1, Published, decoded);
-        var written = await Writer.WriteAsync(_stream, decoded, CancellationToken.None);
+        var written = await Writer.WriteAsync(Stream, decoded, CancellationToken.None);
 
         Assert.Equal(new CatalogueStoreResult(0, 0, 0), written);
         Assert.Equal(0, await CountAsync("sport_event"));
@@ -144,11 +124,11 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
     {
         var decoded = new FeedBatch();
         FeedDecoder.Decode(FeedSubjects.Execution, TestFeed.ExecutionBytes(0), 1, Published, decoded);
-        await Writer.WriteAsync(_stream, decoded, CancellationToken.None);
+        await Writer.WriteAsync(Stream, decoded, CancellationToken.None);
 
         var asReject = new FeedBatch();
         asReject.Rejects.Add(new FeedRejectRow(1, FeedSubjects.Execution, TestFeed.ExecutionBytes(0), "a newer decoder refuses it", Published));
-        var written = await Writer.WriteAsync(_stream, asReject, CancellationToken.None);
+        var written = await Writer.WriteAsync(Stream, asReject, CancellationToken.None);
 
         Assert.Equal(new CatalogueStoreResult(0, 0, 0), written);
         Assert.Equal(1, await CountAsync("execution"));
@@ -167,7 +147,7 @@ public sealed class CatalogueStoreTests : IAsyncLifetime
     private async Task<T> ScalarAsync<T>(string sql)
     {
         await using var command = DataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _stream });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Stream });
         return (T)(await command.ExecuteScalarAsync())!;
     }
 

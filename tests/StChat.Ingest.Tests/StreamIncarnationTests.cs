@@ -5,29 +5,9 @@ using Xunit;
 namespace StChat.Ingest.Tests;
 
 // The stream's creation time as the catalogue remembers it, with workers that start together.
-public sealed class StreamIncarnationTests : IAsyncLifetime
+public sealed class StreamIncarnationTests() : MigratedDatabaseTests("incarnation")
 {
     private static readonly DateTimeOffset Created = new(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
-
-    private readonly string _stream = "FEEDS_" + Guid.NewGuid().ToString("N")[..8];
-    private NpgsqlDataSource? _dataSource;
-
-    private NpgsqlDataSource DataSource => _dataSource!;
-
-    public async ValueTask InitializeAsync()
-    {
-        var postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("incarnation");
-        await Storage.Migrator.MigrateAsync(postgres);
-        _dataSource = NpgsqlDataSource.Create(postgres);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task A_worker_whose_first_check_waits_for_another_workers_first_check_accepts_the_same_stream()
@@ -37,12 +17,12 @@ public sealed class StreamIncarnationTests : IAsyncLifetime
         await using var transaction = await other.BeginTransactionAsync();
         await using (var insert = new NpgsqlCommand("INSERT INTO feed_streams (stream, created_at) VALUES ($1, $2)", other, transaction))
         {
-            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _stream });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Stream });
             insert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = Created.UtcDateTime });
             await insert.ExecuteNonQueryAsync();
         }
 
-        var check = new StreamIncarnation(DataSource).CheckAsync(_stream, Created, CancellationToken.None);
+        var check = new StreamIncarnation(DataSource).CheckAsync(Stream, Created, CancellationToken.None);
         await Eventually.Until(async () => await WaitingOnALockAsync() == 1, TimeSpan.FromSeconds(30),
             "the second check waits for the first one's row");
         await transaction.CommitAsync();
@@ -54,12 +34,12 @@ public sealed class StreamIncarnationTests : IAsyncLifetime
     public async Task A_stream_created_again_under_the_same_name_is_refused()
     {
         var incarnation = new StreamIncarnation(DataSource);
-        await incarnation.CheckAsync(_stream, Created, CancellationToken.None);
+        await incarnation.CheckAsync(Stream, Created, CancellationToken.None);
 
         var e = await Assert.ThrowsAsync<StreamRecreatedException>(
-            () => incarnation.CheckAsync(_stream, Created.AddMinutes(5), CancellationToken.None));
+            () => incarnation.CheckAsync(Stream, Created.AddMinutes(5), CancellationToken.None));
 
-        Assert.Contains($"JetStream stream '{_stream}' was created at", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"JetStream stream '{Stream}' was created at", e.Message, StringComparison.Ordinal);
     }
 
     private async Task<long> WaitingOnALockAsync()
