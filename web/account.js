@@ -241,6 +241,7 @@
       if (Array.isArray(entry.members)) conv.members = entry.members;
       const last = entry.last_seq ?? 0;
       conv.readSeq = Math.max(conv.readSeq, entry.read_seq ?? 0);
+      for (const r of entry.read_by ?? []) this.noteReadBy(conv, r.user, r.seq);
       if (conv.sub === "none" && conv.events.size === 0 && !conv.loadingOlder && (conv.seenSeq === null || last >= conv.seenSeq)) {
         conv.seenSeq = last;
         conv.unreadBase = entry.unread ?? 0;
@@ -627,10 +628,15 @@
         this.renderItem(conv);
         return;
       }
-      const key = r.user.toLowerCase();
-      const before = conv.readBy.get(key);
-      if (!before || r.seq > before.seq) conv.readBy.set(key, { name: r.user, seq: r.seq });
+      this.noteReadBy(conv, r.user, r.seq);
       if (conv.room === this.current) this.renderSeen(conv);
+    }
+
+    // Another member's read marker, from a read frame or the conversation list; markers never move back.
+    noteReadBy(conv, user, seq) {
+      const key = user.toLowerCase();
+      const before = conv.readBy.get(key);
+      if (!before || seq > before.seq) conv.readBy.set(key, { name: user, seq });
     }
 
     onTyping(f) {

@@ -195,6 +195,10 @@ public sealed class ConversationApiTests(ChatHostFixture fixture) : IClassFixtur
         Assert.Equal(HttpStatusCode.BadRequest, (await bobHttp.PutAsJsonAsync($"api/conversations/{withAnn}/read", new { seq = 4 })).StatusCode);
         Assert.Equal(0, (await ListAsync(bobHttp))[1].GetProperty("unread").GetInt64());
         Assert.DoesNotContain(await ListAsync(annHttp), c => c.Str("room") == withCarol);
+
+        // Ann's entry carries Bob's read marker, for "Seen by Bob" in a page that has only just loaded.
+        var readBy = (await ListAsync(annHttp)).Single(c => c.Str("room") == withAnn).GetProperty("read_by").EnumerateArray().Single();
+        Assert.Equal((bob.Name, 3L), (readBy.Str("user"), readBy.Seq()));
     }
 
     [Fact]

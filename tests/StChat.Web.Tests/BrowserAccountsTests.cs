@@ -96,6 +96,10 @@ public sealed class BrowserAccountsTests(StackFixture stack)
         // "Seen" sits under the message Bob read.
         Assert.Equal("Hi Bob, are you coming on Saturday?",
             await ann.Locator("#seen").EvaluateAsync<string>("n => n.previousElementSibling.querySelector('.text').textContent"));
+        // A page loaded afterwards knows it too: the conversation list carries the other members' read markers.
+        await ann.ReloadAsync();
+        await ann.ClickAsync($"#conversations li[data-room='{dm}']");
+        await Expect(ann.Locator("#seen")).ToHaveTextAsync($"Seen by {bobName}", new() { Timeout = Ms(Patience) });
 
         // Typing notices are throttled on both ends, so keep typing the way a person does until Ann sees it.
         var typing = ann.Locator("#conv-typing", new PageLocatorOptions { HasTextString = $"{bobName} is typing" });

@@ -13,7 +13,10 @@ internal sealed record ReadRequest(long? Seq);
 
 internal sealed record ReadState(string Room, long Seq);
 
-// One conversation of GET /api/conversations. LastEvent is the same object as the WebSocket's event frame.
+internal sealed record MemberRead(string User, long Seq);
+
+// One conversation of GET /api/conversations. LastEvent is the same object as the WebSocket's event frame; ReadBy holds
+// the other members' read markers of a direct or group conversation.
 internal sealed record ConversationEntry(
     string Room,
     string Kind,
@@ -22,10 +25,11 @@ internal sealed record ConversationEntry(
     long LastSeq,
     ChatEvent? LastEvent,
     long ReadSeq,
-    long Unread)
+    long Unread,
+    IReadOnlyList<MemberRead> ReadBy)
 {
     public static ConversationEntry From(ConversationRow row) =>
-        new(row.Room, row.Kind, row.Title, row.MemberNames, row.LastSeq, row.LastEvent, row.ReadSeq, row.Unread);
+        new(row.Room, row.Kind, row.Title, row.MemberNames, row.LastSeq, row.LastEvent, row.ReadSeq, row.Unread, row.MemberReads);
 }
 
 internal sealed record ConversationList(IReadOnlyList<ConversationEntry> Conversations);

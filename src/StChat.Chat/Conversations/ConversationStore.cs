@@ -74,6 +74,9 @@ internal sealed class ConversationStore(NpgsqlDataSource dataSource)
                c.title,
                (SELECT string_agg(a.name, ',' ORDER BY lower(a.name)) FROM conversation_member cm
                 JOIN account a ON a.id = cm.account_id WHERE cm.room = mine.room) AS members,
+               (SELECT string_agg(a.name || ':' || r.seq, ',' ORDER BY lower(a.name)) FROM read_marker r
+                JOIN account a ON a.id = r.account_id
+                WHERE r.room = mine.room AND r.account_id <> @account AND c.room IS NOT NULL) AS ReadBy,
                coalesce(cr.last_seq, 0) AS LastSeq,
                coalesce(rm.seq, 0) AS ReadSeq,
                (SELECT count(*) FROM chat_log l
@@ -200,6 +203,7 @@ internal sealed record ConversationRow(
     string Kind,
     string? Title,
     string? Members,
+    string? ReadBy,
     long LastSeq,
     long ReadSeq,
     long Unread,
@@ -213,6 +217,10 @@ internal sealed record ConversationRow(
 {
     // Account names hold no ',' (AccountName.Rule), so the list travels as one comma-separated text.
     public IReadOnlyList<string> MemberNames => Members?.Split(',') ?? [];
+
+    // The other members' read markers ("name:seq,..."), for "Seen by" in a client that has just opened the list.
+    public IReadOnlyList<MemberRead> MemberReads =>
+        ReadBy?.Split(',').Select(r => r.Split(':')).Select(p => new MemberRead(p[0], long.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture))).ToList() ?? [];
 
     public ChatEvent? LastEvent => LastEventSeq is { } seq
         ? new ChatEvent(Room, seq, ChatEvent.ParseAction(LastEventAction!), LastEventUser!, LastEventText, LastEventId ?? "", LastEventAt!.Value, LastEventMember)
