@@ -8,13 +8,21 @@ namespace StChat.Chat.Tests;
 
 // Two chat nodes (real Kestrel hosts) sharing one PostgreSQL database and one real nats-server (Chat:Bus=nats), and
 // separate node processes beside them where one must be killed or drained.
-public sealed class ChatNodesTests(ChatNodesFixture fixture) : IClassFixture<ChatNodesFixture>
+public sealed class ChatNodesTests : IAsyncLifetime
 {
-    private NatsServer Nats => fixture.Nats;
+    // Fresh nodes, database and nats-server for every test: these tests kill, restart and drain, and must not inherit
+    // what another one left behind.
+    private readonly ChatNodesFixture _fixture = new();
 
-    private ChatHost A => fixture.A;
+    private NatsServer Nats => _fixture.Nats;
 
-    private ChatHost B => fixture.B;
+    private ChatHost A => _fixture.A;
+
+    private ChatHost B => _fixture.B;
+
+    public ValueTask InitializeAsync() => _fixture.InitializeAsync();
+
+    public ValueTask DisposeAsync() => _fixture.DisposeAsync();
 
     [Fact]
     public async Task Members_on_two_nodes_see_every_event_once_and_in_the_same_order()
@@ -140,7 +148,7 @@ public sealed class ChatNodesTests(ChatNodesFixture fixture) : IClassFixture<Cha
     public async Task The_users_of_a_killed_node_get_their_exits_from_a_survivor_unless_connected_elsewhere()
     {
         var room = "kill-" + Guid.NewGuid().ToString("N")[..8];
-        await using var victim = new ChatServerProcess(fixture.ConnectionString, new Dictionary<string, string>
+        await using var victim = new ChatServerProcess(_fixture.ConnectionString, new Dictionary<string, string>
         {
             ["Chat__Bus"] = "nats",
             ["Nats__Url"] = Nats.Url,
@@ -170,7 +178,7 @@ public sealed class ChatNodesTests(ChatNodesFixture fixture) : IClassFixture<Cha
     public async Task A_draining_node_tells_its_clients_to_reconnect_and_they_resume_on_another_with_nothing_lost()
     {
         var room = "drain-" + Guid.NewGuid().ToString("N")[..8];
-        await using var draining = new ChatServerProcess(fixture.ConnectionString, new Dictionary<string, string>
+        await using var draining = new ChatServerProcess(_fixture.ConnectionString, new Dictionary<string, string>
         {
             ["Chat__Bus"] = "nats",
             ["Nats__Url"] = Nats.Url,
