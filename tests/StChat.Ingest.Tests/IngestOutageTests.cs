@@ -158,14 +158,23 @@ public sealed class IngestOutageTests : IAsyncLifetime
             await away.ExecuteNonQueryAsync();
         }
 
-        await using var worker = IngestHost.Create(postgres, Nats.Url, _stream, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Ingest:AckWait"] = ackWait.ToString(),
             ["Ingest:RetryMaxDelay"] = "00:00:01",
-        });
-        await worker.StartAsync();
-        await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+        };
+
+        // A first worker only sets up the stream and consumer; the messages are published while none runs, so the
+        // worker under test finds them all waiting and takes them in one batch, whatever the machine's speed.
+        await using (var setup = IngestHost.Create(postgres, Nats.Url, _stream, settings))
+        {
+            await setup.StartAsync();
+            await Broker.WaitForConsumerAsync(Nats.Url, _stream, Consumer);
+        }
+
         await TestPublisher.PublishAsync(Nats.Url, 0, n);
+        await using var worker = IngestHost.Create(postgres, Nats.Url, _stream, settings);
+        await worker.StartAsync();
         await Eventually.Until(
             async () => worker.Logs.Contains("SQLSTATE 42P01") && await Broker.AckPendingAsync(Nats.Url, _stream, Consumer) == 2 * n,
             Patience, "the worker holds the whole batch it cannot store");
