@@ -272,13 +272,11 @@ public sealed class BrowserAccountsTests(StackFixture stack)
         Assert.Null(await dan.EvaluateAsync<string?>("() => localStorage.getItem('stchat.session')"));
     }
 
-    private static float Ms(TimeSpan t) => (float)t.TotalMilliseconds;
+    private static float Ms(TimeSpan t) => ChatPageLog.Ms(t);
 
-    private static Task<long[]> SeqsAsync(IPage page) =>
-        page.Locator("#conv-log li[data-seq]").EvaluateAllAsync<long[]>("els => els.map(e => Number(e.dataset.seq))");
+    private static Task<long[]> SeqsAsync(IPage page) => ChatPageLog.SeqsAsync(page, "#conv-log");
 
-    private static Task<string[]> MessagesAsync(IPage page) =>
-        page.Locator("#conv-log li.message .text").EvaluateAllAsync<string[]>("els => els.map(e => e.textContent)");
+    private static Task<string[]> MessagesAsync(IPage page) => ChatPageLog.MessagesAsync(page, "#conv-log");
 
     // An account and a session of it, over REST; returns the token.
     private async Task<string> CreateAccountAsync(string name)
@@ -354,15 +352,9 @@ public sealed class BrowserAccountsTests(StackFixture stack)
         await Expect(page.Locator($"#conversations li[data-room='{room}']")).ToHaveCountAsync(1, new() { Timeout = Ms(Patience) });
     }
 
-    private static async Task SendAsync(IPage page, string text)
-    {
-        await page.FillAsync("#conv-text", text);
-        await page.PressAsync("#conv-text", "Enter");
-    }
+    private static Task SendAsync(IPage page, string text) => ChatPageLog.SendAsync(page, "#conv-text", text);
 
-    private static Task WaitForMessageAsync(IPage page, string text) =>
-        page.Locator("#conv-log li.message .text", new PageLocatorOptions { HasTextString = text })
-            .First.WaitForAsync(new LocatorWaitForOptions { Timeout = Ms(Patience) });
+    private static Task WaitForMessageAsync(IPage page, string text) => ChatPageLog.WaitForMessageAsync(page, "#conv-log", text, Patience);
 
     private async Task<(HttpStatusCode Status, string? Code)> GetEventsAsync(string token, string key)
     {

@@ -100,7 +100,7 @@ public sealed class BrowserChatTests(StackFixture stack)
         await Shoot(bob, "bob-final");
     }
 
-    private static float Ms(TimeSpan t) => (float)t.TotalMilliseconds;
+    private static float Ms(TimeSpan t) => ChatPageLog.Ms(t);
 
     private async Task JoinAsync(IPage page, string name, string room)
     {
@@ -111,26 +111,19 @@ public sealed class BrowserChatTests(StackFixture stack)
         await page.Locator("#status[data-state='open']").WaitForAsync(new LocatorWaitForOptions { Timeout = Ms(Patience) });
     }
 
-    private static async Task SendAsync(IPage page, string text)
-    {
-        await page.FillAsync("#text", text);
-        await page.PressAsync("#text", "Enter");
-    }
+    private static Task SendAsync(IPage page, string text) => ChatPageLog.SendAsync(page, "#text", text);
 
     private static async Task WaitForMessagesAsync(IPage page, params string[] texts)
     {
         foreach (var text in texts)
         {
-            await page.Locator("#log li.message .text", new PageLocatorOptions { HasTextString = text })
-                .First.WaitForAsync(new LocatorWaitForOptions { Timeout = Ms(Patience) });
+            await ChatPageLog.WaitForMessageAsync(page, "#log", text, Patience);
         }
     }
 
-    private static Task<long[]> SeqsAsync(IPage page) =>
-        page.Locator("#log li[data-seq]").EvaluateAllAsync<long[]>("els => els.map(e => Number(e.dataset.seq))");
+    private static Task<long[]> SeqsAsync(IPage page) => ChatPageLog.SeqsAsync(page, "#log");
 
-    private static Task<string[]> MessagesAsync(IPage page) =>
-        page.Locator("#log li.message .text").EvaluateAllAsync<string[]>("els => els.map(e => e.textContent)");
+    private static Task<string[]> MessagesAsync(IPage page) => ChatPageLog.MessagesAsync(page, "#log");
 
     private static Task Shoot(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.ArtifactsDirectory, name + ".png") });
