@@ -33,6 +33,38 @@ internal sealed class BenchEnvironment(BenchSettings settings, NatsServer nats, 
         return ChildProcess.StartAsync("dotnet", [ServerDll, command, .. args], readyText, environment, TimeSpan.FromSeconds(60), ct);
     }
 
+    // The Bun binary that `npm ci` in bench/node installs (npm `bun`, pinned in package.json), or null.
+    public static string? FindBun(string repoRoot)
+    {
+        var modules = Path.Combine(repoRoot, "bench/node/node_modules");
+        var arch = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "aarch64" : "x64";
+        // Bun's postinstall moves the binary from its platform package to bun/bin/bun.exe; when install scripts were
+        // skipped it stays where the platform package put it, and bun.exe is a shell script that only prints an error.
+        string[] candidates = [Path.Combine(modules, "bun/bin/bun.exe"), Path.Combine(modules, $"@oven/bun-linux-{arch}/bin/bun")];
+        return candidates.FirstOrDefault(IsExecutable);
+
+        static bool IsExecutable(string path)
+        {
+            if (!File.Exists(path))
+            {
+                return false;
+            }
+
+            Span<byte> magic = stackalloc byte[4];
+            using var file = File.OpenRead(path);
+            return file.Read(magic) == 4 && magic.SequenceEqual("\u007fELF"u8);
+        }
+    }
+
+    public const string BunMissing = "Bun is not installed for the benchmark peers; install it with: (cd bench/node && npm ci)";
+
     public Task<ChildProcess> StartNodeAsync(string script, string[] args, string readyText, CancellationToken ct) =>
-        ChildProcess.StartAsync("node", [Path.Combine(NodeDirectory, script), .. args], readyText, null, TimeSpan.FromSeconds(30), ct);
+        StartPeerAsync("node", script, args, readyText, ct);
+
+    public Task<ChildProcess> StartBunAsync(string script, string[] args, string readyText, CancellationToken ct) =>
+        StartPeerAsync(FindBun(RepoRoot) ?? throw new InvalidOperationException(BunMissing), script, args, readyText, ct);
+
+    // A peer program from bench/node, run by `runtime` (node or the Bun binary).
+    private Task<ChildProcess> StartPeerAsync(string runtime, string script, string[] args, string readyText, CancellationToken ct) =>
+        ChildProcess.StartAsync(runtime, [Path.Combine(NodeDirectory, script), .. args], readyText, null, TimeSpan.FromSeconds(30), ct);
 }

@@ -35,7 +35,7 @@ internal static class ChartRenderer
         }
 
         svg.Append(CultureInfo.InvariantCulture, $"<text x='{left}' y='{height - 14}' font-size='13' fill='#555'>{Esc(axis)}</text>");
-        Legend(svg, legend, height - 14);
+        Legend(svg, legend.Select((name, series) => (name, series)).ToList(), height - 14);
         svg.Append("</svg>");
         return svg.ToString();
     }
@@ -85,7 +85,7 @@ internal static class ChartRenderer
 
         svg.Append(CultureInfo.InvariantCulture, $"<text x='{left + (plotWidth / 2)}' y='{top + plotHeight + 40}' text-anchor='middle' font-size='13' fill='#555'>{Esc(xAxis)}</text>");
         svg.Append(CultureInfo.InvariantCulture, $"<text x='16' y='{top + (plotHeight / 2)}' font-size='13' fill='#555' transform='rotate(-90 16 {top + (plotHeight / 2)})' text-anchor='middle'>{Esc(yAxis)}</text>");
-        Legend(svg, lines.Select(l => l.Name).ToList(), height - 10);
+        Legend(svg, lines.Select(l => (l.Name, l.Series)).ToList(), height - 10);
         svg.Append("</svg>");
         return svg.ToString();
     }
@@ -134,15 +134,16 @@ internal static class ChartRenderer
         svg.Append(CultureInfo.InvariantCulture, $"<text x='20' y='32' font-size='19' font-weight='bold'>{Esc(title)}</text>");
     }
 
-    private static void Legend(StringBuilder svg, IReadOnlyList<string> names, int y)
+    // Right-aligned; each entry in the colour of its series.
+    private static void Legend(StringBuilder svg, IReadOnlyList<(string Name, int Series)> entries, int y)
     {
         var x = Width - 20;
-        for (var i = names.Count - 1; i >= 0; i--)
+        for (var i = entries.Count - 1; i >= 0; i--)
         {
-            var width = 26 + (names[i].Length * 7);
-            x -= width;
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x='{x}' y='{y - 11}' width='12' height='12' fill='{Colors[i % Colors.Length]}'/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x='{x + 16}' y='{y}' font-size='12'>{Esc(names[i])}</text>");
+            var (name, series) = entries[i];
+            x -= 26 + (name.Length * 7);
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x='{x}' y='{y - 11}' width='12' height='12' fill='{Colors[series % Colors.Length]}'/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x='{x + 16}' y='{y}' font-size='12'>{Esc(name)}</text>");
         }
     }
 

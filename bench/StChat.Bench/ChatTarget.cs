@@ -1,8 +1,13 @@
 namespace StChat.Bench;
 
-// A chat server under load: ours (StChat.Server chat, durable) or the Node `ws` broadcast peer (no persistence).
+// A chat server under load: ours (StChat.Server chat, durable), or a broadcast peer that keeps nothing: Node `ws`
+// or Bun's built-in pub/sub.
 internal sealed class ChatTarget(string name, bool stchat, int port, ChildProcess process) : IAsyncDisposable
 {
+    public const string StChatName = "StChat chat (durable)";
+    public const string NodeName = "Node ws broadcast (no persistence)";
+    public const string BunName = "Bun pub/sub broadcast (no persistence)";
+
     public string Name { get; } = name;
 
     public bool StChat { get; } = stchat;
@@ -40,13 +45,20 @@ internal sealed class ChatTarget(string name, bool stchat, int port, ChildProces
             "--Chat:SendQueueCapacity=4096",
             .. extraArgs,
         ], ct);
-        return new ChatTarget("StChat chat (durable)", stchat: true, port, process);
+        return new ChatTarget(StChatName, stchat: true, port, process);
     }
 
-    public static async Task<ChatTarget> StartNodeAsync(BenchEnvironment env, CancellationToken ct)
+    public static Task<ChatTarget> StartNodeAsync(BenchEnvironment env, CancellationToken ct) =>
+        StartPeerAsync(NodeName, port => env.StartNodeAsync("ws-broadcast.mjs", [port], "listening", ct));
+
+    public static Task<ChatTarget> StartBunAsync(BenchEnvironment env, CancellationToken ct) =>
+        StartPeerAsync(BunName, port => env.StartBunAsync("bun-broadcast.ts", [port], "listening", ct));
+
+    // Both peers take their port as their one argument and speak the same protocol.
+    private static async Task<ChatTarget> StartPeerAsync(string name, Func<string, Task<ChildProcess>> start)
     {
         var port = global::StChat.Testing.TestPorts.GetFreeTcpPort();
-        var process = await env.StartNodeAsync("ws-broadcast.mjs", [port.ToString(System.Globalization.CultureInfo.InvariantCulture)], "listening", ct);
-        return new ChatTarget("Node ws broadcast (no persistence)", stchat: false, port, process);
+        var process = await start(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new ChatTarget(name, stchat: false, port, process);
     }
 }

@@ -17,13 +17,16 @@ internal sealed record MachineInfo
 
     public string Node { get; init; } = "";
 
+    // Empty in results saved before the Bun peer existed.
+    public string Bun { get; init; } = "";
+
     public string NatsServer { get; init; } = "";
 
     public string Postgres { get; init; } = "";
 
     public string LoadBefore { get; init; } = "";
 
-    public static MachineInfo Collect() => new()
+    public static MachineInfo Collect(string? bun) => new()
     {
         Cores = Environment.ProcessorCount,
         Cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown",
@@ -31,6 +34,7 @@ internal sealed record MachineInfo
         Kernel = Run("uname", "-sr"),
         DotNet = RuntimeInformation.FrameworkDescription,
         Node = Run("node", "--version"),
+        Bun = bun is null ? "not found" : Run(bun, "--version"),
         NatsServer = Run("nats-server", "--version"),
         Postgres = Run("/usr/lib/postgresql/15/bin/postgres", "--version"),
         LoadBefore = File.ReadAllText("/proc/loadavg").Trim(),

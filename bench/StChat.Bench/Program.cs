@@ -26,6 +26,14 @@ if (only.FirstOrDefault(o => !BenchResults.SectionNames.Contains(o)) is { } unkn
     return 2;
 }
 
+// The shootout and the memory section measure the Bun peer beside the others; without it they would be one-sided.
+var bun = BenchEnvironment.FindBun(repo);
+if (bun is null && only.Any(o => o is "chat" or "shootout" or "memory"))
+{
+    Console.Error.WriteLine(BenchEnvironment.BunMissing);
+    return 2;
+}
+
 var settings = (quick ? BenchSettings.QuickRun : BenchSettings.Full).FitToOpenFileLimit(OpenFileLimit());
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 25));
 Console.CancelKeyPress += (_, e) =>
@@ -37,7 +45,7 @@ var ct = cancel.Token;
 
 var results = new BenchResults
 {
-    Machine = MachineInfo.Collect(),
+    Machine = MachineInfo.Collect(bun),
     Command = Environment.GetEnvironmentVariable("STCHAT_BENCH_COMMAND") ?? "./stchat bench" + (quick ? " --quick" : ""),
     StartedAt = DateTimeOffset.UtcNow,
     Quick = quick,
@@ -140,7 +148,7 @@ static async Task<ChatResult> RunChatAsync(BenchEnvironment env, bool fanout, Ca
     }
 
     // Fresh processes for the shootout so the fan-out rooms' history does not weigh on it.
-    foreach (var start in new Func<Task<ChatTarget>>[] { () => ChatTarget.StartStChatAsync(env, "bench_shootout", ct), () => ChatTarget.StartNodeAsync(env, ct) })
+    foreach (var start in SideBySide(env, "bench_shootout", ct))
     {
         await using var target = await start();
         var (steps, largest, reason) = await shootout.RunAsync(target, ct);
@@ -156,7 +164,7 @@ static async Task<List<IdleMemoryResult>> RunMemoryAsync(BenchEnvironment env, C
 {
     var results = new List<IdleMemoryResult>();
     var scenario = new IdleMemoryScenario(env);
-    foreach (var start in new Func<Task<ChatTarget>>[] { () => ChatTarget.StartStChatAsync(env, "bench_memory", ct), () => ChatTarget.StartNodeAsync(env, ct) })
+    foreach (var start in SideBySide(env, "bench_memory", ct))
     {
         await using var target = await start();
         results.AddRange(await scenario.RunAsync(target, ct));
@@ -164,6 +172,14 @@ static async Task<List<IdleMemoryResult>> RunMemoryAsync(BenchEnvironment env, C
 
     return results;
 }
+
+// Ours (on a fresh database) and both peers, started one at a time so each has the machine to itself.
+static Func<Task<ChatTarget>>[] SideBySide(BenchEnvironment env, string database, CancellationToken ct) =>
+[
+    () => ChatTarget.StartStChatAsync(env, database, ct),
+    () => ChatTarget.StartNodeAsync(env, ct),
+    () => ChatTarget.StartBunAsync(env, ct),
+];
 
 // Soft RLIMIT_NOFILE of this process (the server children inherit it).
 static int OpenFileLimit()

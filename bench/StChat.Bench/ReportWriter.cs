@@ -36,6 +36,11 @@ internal static partial class ReportWriter
         Row(md, "Kernel", r.Machine.Kernel);
         Row(md, ".NET", r.Machine.DotNet);
         Row(md, "Node", r.Machine.Node);
+        if (r.Machine.Bun.Length > 0)
+        {
+            Row(md, "Bun", r.Machine.Bun);
+        }
+
         Row(md, "nats-server", r.Machine.NatsServer);
         Row(md, "PostgreSQL", r.Machine.Postgres);
         Row(md, "Load average before the run", r.Machine.LoadBefore);
@@ -43,7 +48,7 @@ internal static partial class ReportWriter
         md.AppendLine();
         md.AppendLine("Everything runs on this one machine over loopback: nats-server (JetStream, file store in a temp directory) and a PostgreSQL 15 " +
             "cluster started by the harness on random ports, the StChat server as a child process (`dotnet StChat.Server.dll ingest|chat`, Release), " +
-            "the Node peers, and the load generators, all sharing the same cores. The harness and the server under test compete for CPU; " +
+            "the Node and Bun peers, and the load generators, all sharing the same cores. The harness and the server under test compete for CPU; " +
             "the figures are therefore conservative for the server.");
         Provenance(md, r);
         // With sections from several runs, each run's load is judged on its own and the note names its sections.
@@ -193,6 +198,14 @@ internal static partial class ReportWriter
             md.AppendLine();
         }
     }
+
+    // The chat servers by chart series: ours, the Node `ws` peer, the Bun peer; short labels for bars, long for legends.
+    private static readonly string[] ChatServerLabels = ["StChat", "Node ws", "Bun"];
+    private static readonly string[] ChatServerLegend = ["StChat (durable)", "Node ws (no persistence)", "Bun pub/sub (no persistence)"];
+
+    // A chat server's chart series, from the name its results carry (ChatTarget's names).
+    private static int ChatSeries(string server) =>
+        server.StartsWith("StChat", StringComparison.Ordinal) ? 0 : server.StartsWith("Bun", StringComparison.Ordinal) ? 2 : 1;
 
     private static void Row(StringBuilder md, string name, string value) =>
         md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
