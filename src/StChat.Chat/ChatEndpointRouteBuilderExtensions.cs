@@ -27,10 +27,10 @@ public static class ChatEndpointRouteBuilderExtensions
             // Origin check and the limits tell upgrades apart by it.
             app.UseWebSockets();
             app.UseMiddleware<OriginCheckMiddleware>();
+            // Before authentication, which reads the session from the database.
+            app.UseRateLimiter();
             app.UseMiddleware<DatabaseUnavailableMiddleware>();
             app.UseAuthentication();
-            // After authentication, so REST requests are also counted per session.
-            app.UseRateLimiter();
         }
 
         endpoints.MapStChatAccounts();

@@ -10,7 +10,8 @@ using StChat.Chat.Accounts;
 namespace StChat.Chat.Security;
 
 // The limits of ASP.NET Core's rate limiter, one chain for every request, each link keyed by the client address that
-// ForwardedHeadersMiddleware resolved (or by the session):
+// ForwardedHeadersMiddleware resolved, or by the session token (its SHA-256, as stored). They run before
+// authentication, so a flood of requests costs no session lookups beyond the limits:
 // - WebSocket upgrades: at most Chat:MaxConnectionsPerAddress open at once (the lease is held while the socket lives)
 //   and Chat:JoinsPerAddressPerMinute opened, so a reconnect loop cannot fill chat_log with joins and exits;
 // - REST (/api/...): Chat:RequestsPerAddressPerMinute per address and Chat:RequestsPerSessionPerMinute per session.
@@ -32,8 +33,8 @@ internal static partial class ClientRateLimits
             PartitionedRateLimiter.Create<HttpContext, string>(context => IsApi(context) && Address(context) is { } address
                 ? TokenBucket(address, options.RequestsPerAddressPerMinute, options.RequestsPerAddressPerMinute)
                 : RateLimitPartition.GetNoLimiter(None)),
-            PartitionedRateLimiter.Create<HttpContext, string>(context => IsApi(context) && AccountUser.From(context.User) is { } account
-                ? TokenBucket(account.SessionId.ToString(CultureInfo.InvariantCulture), options.RequestsPerSessionPerMinute, options.RequestsPerSessionPerMinute)
+            PartitionedRateLimiter.Create<HttpContext, string>(context => IsApi(context) && SessionAuthenticationHandler.Token(context) is { } token
+                ? TokenBucket(Convert.ToHexString(SessionToken.Hash(token)), options.RequestsPerSessionPerMinute, options.RequestsPerSessionPerMinute)
                 : RateLimitPartition.GetNoLimiter(None)));
 
         limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
