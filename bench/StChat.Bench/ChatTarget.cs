@@ -28,6 +28,17 @@ internal sealed class ChatTarget(string name, bool stchat, int port, ChildProces
     public static Task<ChatTarget> StartStChatAsync(BenchEnvironment env, string database, CancellationToken ct) =>
         StartStChatAsync(env, database, [], ct);
 
+    // One load generator's clients come from a handful of loopback addresses: the per-address and per-session limits
+    // of the server under test are lifted, or they would measure the limits instead of the server.
+    public static readonly string[] LiftedClientLimits =
+    [
+        "--Chat:MaxConnectionsPerAddress=1000000",
+        "--Chat:JoinsPerAddressPerMinute=1000000",
+        "--Chat:JoinBurstPerAddress=1000000",
+        "--Chat:RequestsPerAddressPerMinute=1000000",
+        "--Chat:RequestsPerSessionPerMinute=1000000",
+    ];
+
     // `extraArgs` come after the defaults below, so they override them.
     public static async Task<ChatTarget> StartStChatAsync(BenchEnvironment env, string database, string[] extraArgs, CancellationToken ct)
     {
@@ -43,6 +54,7 @@ internal sealed class ChatTarget(string name, bool stchat, int port, ChildProces
             "--Chat:MessagesPerSecond=1000",
             "--Chat:MessageBurst=1000",
             "--Chat:SendQueueCapacity=4096",
+            .. LiftedClientLimits,
             .. extraArgs,
         ], ct);
         return new ChatTarget(StChatName, stchat: true, port, process);

@@ -14,7 +14,8 @@ internal static partial class ReportWriter
         md.AppendLine("One `StChat.Server chat` process with durability on (every message committed to `chat_log`, fsync on, before anyone sees it) and a fresh " +
             "database, in its default configuration except for limits that one load generator would otherwise trip: `--Chat:AccountsPerAddressPerHour=100000` " +
             "(every account is signed up from 127.0.0.1), `--Chat:MessagesPerSecond=1000 --Chat:MessageBurst=1000` (one socket sends for a whole room) " +
-            $"and `--Chat:SendQueueCapacity=4096`. Load clients: {a.LoadClient}. No target: these figures describe the new account and conversation paths.");
+            "and `--Chat:SendQueueCapacity=4096`, and the per-address and per-session limits lifted (`--Chat:RequestsPerSessionPerMinute=1000000` and the like). " +
+            $"Load clients: {a.LoadClient}. No target: these figures describe the new account and conversation paths.");
         md.AppendLine();
         if (a.Setup is { } setup)
         {

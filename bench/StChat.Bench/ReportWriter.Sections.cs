@@ -71,7 +71,8 @@ internal static partial class ReportWriter
         md.AppendLine($"Our server is `StChat.Server chat` with durability on: every message is committed to `chat_log` (group commit, fsync on) " +
             "before anyone sees it, and joins are stored and broadcast too. The peer is a minimal Node broadcast server on npm `ws` " +
             $"(`bench/node/ws-broadcast.mjs`) that keeps nothing. Load clients: {c.LoadClient}. Per-client rate limits were raised for the " +
-            "run (`--Chat:MessagesPerSecond=1000`), and `--Chat:SendQueueCapacity=4096` so the join storm of a 5,000-client room does not trip the slow-reader cut-off.");
+            "run (`--Chat:MessagesPerSecond=1000`), and `--Chat:SendQueueCapacity=4096` so the join storm of a 5,000-client room does not trip the slow-reader cut-off; " +
+            "the per-address connection cap and join rate and the REST rate limits are lifted (`--Chat:MaxConnectionsPerAddress=1000000` and the like).");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Steady rate: {settings?.ChatSenders ?? 4} members send {settings?.ChatSendRate ?? 20} messages/s in total for " +
             $"{settings?.ChatDuration.TotalSeconds ?? 0:N0} s; every member receives every message. Latency is send → receive at each member.");

@@ -68,6 +68,7 @@ internal sealed partial class ScaleScenario(BenchEnvironment env, string command
             "--Chat:MessageBurst=100000",
             "--Chat:SendQueueCapacity=4096",
             $"--Chat:ReconcileInterval={_settings.ReconcileInterval:c}",
+            .. ChatTarget.LiftedClientLimits,
         ], ct);
         return new ChatTarget($"StChat chat {name}", stchat: true, port, process);
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using StChat.Chat.Accounts;
 using StChat.Chat.Conversations;
+using StChat.Chat.Security;
 
 namespace StChat.Chat;
 
@@ -19,8 +20,15 @@ public static class ChatEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         if (endpoints is IApplicationBuilder app)
         {
-            // WebSockets first: the session handler accepts ?access_token= only on requests it marks as upgrades.
+            // The client's address first (from X-Forwarded-For of a trusted proxy only): every per-address limit uses it.
+            app.UseForwardedHeaders();
+            app.UseMiddleware<RequestBodyLimitMiddleware>();
+            // WebSockets next: the session handler accepts ?access_token= only on requests it marks as upgrades, and the
+            // Origin check and the limits tell upgrades apart by it.
             app.UseWebSockets();
+            app.UseMiddleware<OriginCheckMiddleware>();
+            // Before authentication, which reads the session from the database.
+            app.UseRateLimiter();
             app.UseMiddleware<DatabaseUnavailableMiddleware>();
             app.UseAuthentication();
         }

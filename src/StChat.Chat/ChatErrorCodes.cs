@@ -6,7 +6,7 @@ internal static class ChatErrorCodes
     public const string BadJson = "bad_json";               // the frame is not a JSON object
     public const string UnknownAction = "unknown_action";   // "action" is not one the server accepts
     public const string BadRequest = "bad_request";         // valid JSON, but a field is missing or malformed
-    public const string RateLimited = "rate_limited";       // over the per-connection frame rate; retry later
+    public const string RateLimited = "rate_limited";       // over a frame, request or connection rate or cap; retry later
     public const string Unavailable = "unavailable";        // not known to be stored (maybe it was); resend the same id
     public const string IdConflict = "id_conflict";         // the id belongs to someone else's message; use unique ids
     public const string ReplayFailed = "replay_failed";     // history could not be read; reconnect with ?after=
@@ -17,4 +17,5 @@ internal static class ChatErrorCodes
     public const string NotSubscribed = "not_subscribed";   // a /ws action for a conversation the socket does not follow
     public const string AlreadyMember = "already_member";   // the account is in the group already
     public const string NotMember = "not_member";           // the account to remove is not in the group
+    public const string OriginNotAllowed = "origin_not_allowed"; // a WebSocket from a page whose origin is not in Chat:AllowedOrigins
 }

@@ -107,6 +107,37 @@ public sealed record ChatOptions
     /// <summary>Open WebSocket connections accepted by this process; more are refused with HTTP 503.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>
+    /// Origins besides the server's own (scheme://host[:port], e.g. <c>https://chat.example.com</c>) whose pages may
+    /// open chat WebSockets. An upgrade with any other <c>Origin</c> header is refused with 403; one without is allowed.
+    /// In the Development environment, http://localhost and http://127.0.0.1 on any port are allowed too.
+    /// </summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+
+    /// <summary>
+    /// Addresses (<c>10.0.0.5</c>) and networks (<c>10.0.0.0/24</c>) of reverse proxies whose <c>X-Forwarded-For</c> and
+    /// <c>X-Forwarded-Proto</c> are believed. Empty: the headers are ignored and the client is the TCP peer.
+    /// </summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
+    /// <summary>Open WebSocket connections from one client address; more are refused with HTTP 429.</summary>
+    public int MaxConnectionsPerAddress { get; init; } = 100;
+
+    /// <summary>WebSocket connections one client address may open per minute (on average), each a possible join and exit.</summary>
+    public int JoinsPerAddressPerMinute { get; init; } = 60;
+
+    /// <summary>WebSocket connections one client address may open at once before <see cref="JoinsPerAddressPerMinute"/> applies.</summary>
+    public int JoinBurstPerAddress { get; init; } = 30;
+
+    /// <summary>REST requests (<c>/api/</c>) one session may make per minute, in bursts of up to as many.</summary>
+    public int RequestsPerSessionPerMinute { get; init; } = 600;
+
+    /// <summary>REST requests (<c>/api/</c>) one client address may make per minute, signed in or not, in bursts of up to as many.</summary>
+    public int RequestsPerAddressPerMinute { get; init; } = 1200;
+
+    /// <summary>Largest HTTP request body in bytes (Kestrel's MaxRequestBodySize); a larger one is refused with 413.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
+
     /// <summary>Events written in one transaction at most.</summary>
     public int MaxBatchSize { get; init; } = 512;
 

@@ -34,6 +34,18 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Range(errors, "AccountsPerAddressPerHour", options.AccountsPerAddressPerHour, 1, 100_000);
         Range(errors, "MaxBatchSize", options.MaxBatchSize, 1, 10_000);
         Range(errors, "WriteQueueCapacity", options.WriteQueueCapacity, 1, 10_000_000);
+        Range(errors, "MaxConnectionsPerAddress", options.MaxConnectionsPerAddress, 1, 1_000_000);
+        Range(errors, "JoinsPerAddressPerMinute", options.JoinsPerAddressPerMinute, 1, 1_000_000);
+        Range(errors, "JoinBurstPerAddress", options.JoinBurstPerAddress, 1, 1_000_000);
+        Range(errors, "RequestsPerSessionPerMinute", options.RequestsPerSessionPerMinute, 1, 1_000_000);
+        Range(errors, "RequestsPerAddressPerMinute", options.RequestsPerAddressPerMinute, 1, 1_000_000);
+        if (options.MaxRequestBodyBytes is < 1024 or > 100 * 1024 * 1024)
+        {
+            errors.Add($"Chat:MaxRequestBodyBytes must be between 1024 and {100 * 1024 * 1024} (got {options.MaxRequestBodyBytes}).");
+        }
+
+        errors.AddRange(Security.AllowedOrigins.Problems(options.AllowedOrigins));
+        errors.AddRange(Security.TrustedProxies.Problems(options.TrustedProxies));
 
         if (!(options.MessagesPerSecond > 0))
         {

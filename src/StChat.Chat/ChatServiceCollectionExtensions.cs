@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using StChat.Chat.Accounts;
+using StChat.Chat.Security;
 using StChat.Messaging;
 using StChat.Storage;
 
@@ -58,6 +59,7 @@ public static class ChatServiceCollectionExtensions
             o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Conversations.ConversationJsonContext.Default));
         services.AddOpenApi();
         services.AddStChatAccounts();
+        services.AddStChatSecurity();
         return services;
     }
 }

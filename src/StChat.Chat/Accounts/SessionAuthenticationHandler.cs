@@ -39,7 +39,8 @@ internal sealed class SessionAuthenticationHandler(
         await ChatProblems.Unauthorized().ExecuteAsync(Context);
     }
 
-    private static string? Token(HttpContext context)
+    // The token the request presents, if any; also the per-session key of the REST rate limits (ClientRateLimits).
+    public static string? Token(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))

@@ -27,6 +27,11 @@ public sealed class ChatHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         var settings = new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = connectionString };
+        foreach (var (key, value) in LiftedLimits.Chat)
+        {
+            settings[$"Chat:{key}"] = value;
+        }
+
         if (natsUrl is not null)
         {
             settings["Chat:Bus"] = "nats";

@@ -57,6 +57,11 @@ public sealed class ChatServerProcess : IAsyncDisposable
         info.ArgumentList.Add($"http://127.0.0.1:{Port}");
         info.Environment["ConnectionStrings__Postgres"] = _connectionString;
         info.Environment["Logging__LogLevel__Default"] = "Information";
+        foreach (var (key, value) in LiftedLimits.Chat)
+        {
+            info.Environment[$"Chat__{key}"] = value;
+        }
+
         foreach (var (key, value) in _environment)
         {
             info.Environment[key] = value;

@@ -7,7 +7,8 @@ namespace StChat.Chat.Tests.Infrastructure;
 // A WebSocket upgrade request sent as plain HTTP, so that a refusal can be read in full: status, headers and body.
 public static class UpgradeRequest
 {
-    public static async Task<UpgradeAnswer> SendAsync(Uri httpUri, string pathAndQuery, string? bearer = null)
+    // `headers`: more request headers, e.g. Origin or X-Forwarded-For.
+    public static async Task<UpgradeAnswer> SendAsync(Uri httpUri, string pathAndQuery, string? bearer = null, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var http = new HttpClient { BaseAddress = httpUri, Timeout = ChatClient.DefaultTimeout };
         using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery)
@@ -24,6 +25,11 @@ public static class UpgradeRequest
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         }
 
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.Add(name, value);
+        }
+
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         if (response.StatusCode == HttpStatusCode.SwitchingProtocols)
         {
@@ -31,8 +37,8 @@ public static class UpgradeRequest
         }
 
         return new UpgradeAnswer(response.StatusCode, response.Content.Headers.ContentType?.MediaType,
-            await response.Content.ReadAsStringAsync(), Upgraded: false);
+            await response.Content.ReadAsStringAsync(), Upgraded: false, response.Headers.RetryAfter?.Delta);
     }
 }
 
-public sealed record UpgradeAnswer(HttpStatusCode Status, string? ContentType, string Body, bool Upgraded);
+public sealed record UpgradeAnswer(HttpStatusCode Status, string? ContentType, string Body, bool Upgraded, TimeSpan? RetryAfter = null);

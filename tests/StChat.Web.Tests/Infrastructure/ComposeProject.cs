@@ -13,11 +13,14 @@ internal sealed class ComposeProject
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
 
     private readonly string _compose = ExternalTool.Require("docker-compose", "docker-compose");
+    private readonly string _subnetOctet;
 
     public ComposeProject()
     {
         Name = $"stchat-test-{Guid.NewGuid():N}"[..24];
         NginxPort = TestPorts.GetFreeTcpPort();
+        // A subnet of its own too, so that projects of parallel runs do not claim the same address pool.
+        _subnetOctet = System.Security.Cryptography.RandomNumberGenerator.GetInt32(100, 200).ToString(CultureInfo.InvariantCulture);
     }
 
     public string Name { get; }
@@ -68,5 +71,7 @@ internal sealed class ComposeProject
         ["STCHAT_NATS_CONFIG"] = "nats-server-2.9.conf",
         ["STCHAT_IMAGE"] = "stchat:compose-test",
         ["STCHAT_FEEDS_RATE"] = "20",
+        ["STCHAT_SUBNET"] = $"172.29.{_subnetOctet}.0/24",
+        ["STCHAT_NGINX_IP"] = $"172.29.{_subnetOctet}.250",
     };
 }

@@ -34,7 +34,9 @@ public sealed class ServeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServeProcess> StartAsync(string postgres, string natsUrl, CancellationToken ct = default)
+    // `environment`: more settings in their environment form, e.g. Chat__AllowedOrigins__0.
+    public static async Task<ServeProcess> StartAsync(string postgres, string natsUrl, CancellationToken ct = default,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = TestPorts.GetFreeTcpPort();
         var info = new ProcessStartInfo("dotnet")
@@ -54,6 +56,10 @@ public sealed class ServeProcess : IAsyncDisposable
         // A page taken offline leaves a half-open socket behind; short keep-alives let the server notice it quickly.
         info.Environment["Chat__KeepAliveInterval"] = "00:00:02";
         info.Environment["Chat__KeepAliveTimeout"] = "00:00:03";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
 
         var process = new Process { StartInfo = info };
         var serve = new ServeProcess(process, port);

@@ -46,6 +46,13 @@ internal static class ThroughNginx
         var lobbyJoin = await ChatPageServingTests.ReceiveUntilAsync(lobby, "\"user\":\"LobbyViaNginx\"", ct);
         Assert.Contains("\"room\":\"lobby\"", lobbyJoin, StringComparison.Ordinal);
 
+        // A page served by nginx sends nginx's origin, which the chat server takes for its own: nginx passes the Host
+        // with its port.
+        using var fromPage = new ClientWebSocket();
+        fromPage.Options.SetRequestHeader("Origin", nginx.GetLeftPart(UriPartial.Authority));
+        await fromPage.ConnectAsync(new UriBuilder(ws.Uri) { Path = "/rooms/via-nginx", Query = "name=FromPage" }.Uri, ct);
+        await fromPage.CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct);
+
         await room.CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct);
         await lobby.CloseAsync(WebSocketCloseStatus.NormalClosure, "", ct);
     }
