@@ -11,10 +11,12 @@ RUN dotnet publish src/StChat.Server/StChat.Server.csproj -c Release -o /app --n
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app ./
-# Inside a container the chat server must listen on every interface; compose and `docker run -e` can still override.
+# Inside a container the chat server, and ingest's health and metrics listener, must listen on every interface;
+# compose and `docker run -e` can still override.
 ENV Chat__Url=http://0.0.0.0:8888 \
+    Ingest__Url=http://0.0.0.0:8900 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
-EXPOSE 8888
+EXPOSE 8888 8900
 USER $APP_UID
 ENTRYPOINT ["dotnet", "StChat.Server.dll"]
 CMD ["help"]

@@ -29,6 +29,9 @@ internal sealed class BenchEnvironment(BenchSettings settings, NatsServer nats, 
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__StChat.Ingest"] = "Information",
             ["Logging__LogLevel__StChat.Chat"] = "Information",
+
+            // Workers started side by side must not share ingest's health and metrics port.
+            ["Ingest__Url"] = "http://127.0.0.1:0",
         };
         return ChildProcess.StartAsync("dotnet", [ServerDll, command, .. args], readyText, environment, TimeSpan.FromSeconds(60), ct);
     }

@@ -130,7 +130,15 @@ internal sealed class ChatEndpoint(ChatServices services, IHostApplicationLifeti
                 KeepAliveTimeout = _options.KeepAliveTimeout,
             });
             var session = new ChatSession(socket, user, account, key, after, services, context.RequestAborted);
-            await session.RunAsync(lifetime.ApplicationStopping);
+            services.Metrics.Connected();
+            try
+            {
+                await session.RunAsync(lifetime.ApplicationStopping);
+            }
+            finally
+            {
+                services.Metrics.Disconnected();
+            }
         }
         finally
         {

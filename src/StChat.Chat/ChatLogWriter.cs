@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,12 +24,15 @@ internal sealed class ChatLogWriter : BackgroundService
     private readonly IRoomEventBus _bus;
     private readonly ChatOptions _options;
     private readonly TimeProvider _time;
+    private readonly ChatMetrics _metrics;
     private readonly ILogger<ChatLogWriter> _logger;
 
-    public ChatLogWriter(ChatLogStore store, IRoomEventBus bus, IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatLogWriter> logger)
+    public ChatLogWriter(
+        ChatLogStore store, IRoomEventBus bus, IOptions<ChatOptions> options, TimeProvider time, ChatMetrics metrics, ILogger<ChatLogWriter> logger)
     {
         _store = store;
         _bus = bus;
+        _metrics = metrics;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -140,6 +144,7 @@ internal sealed class ChatLogWriter : BackgroundService
     private async Task WriteWithRetryAsync(CancellationToken giveUp)
     {
         var delay = TimeSpan.FromMilliseconds(50);
+        var started = Stopwatch.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             // Messages whose senders were already told "unavailable" must not be stored any more.
@@ -152,6 +157,7 @@ internal sealed class ChatLogWriter : BackgroundService
             try
             {
                 var result = await AppendWithinAttemptTimeoutAsync();
+                _metrics.Committed(result.Inserted, Stopwatch.GetElapsedTime(started).TotalSeconds);
 
                 for (var i = 0; i < _batch.Count; i++)
                 {
@@ -167,7 +173,9 @@ internal sealed class ChatLogWriter : BackgroundService
                 // Not only what this attempt inserted: when an earlier attempt committed but its answer was lost
                 // (timeout, broken connection), this attempt finds the events already stored, and they have not been
                 // broadcast yet. Connections drop any seq they have already delivered.
+                var fanOut = Stopwatch.GetTimestamp();
                 _bus.PublishCommitted(result.Inserted.Count == result.Results.Length ? result.Inserted : Committed(result));
+                _metrics.FannedOut(Stopwatch.GetElapsedTime(fanOut).TotalSeconds);
                 return;
             }
             catch (Exception e) when (ChatRetryableFailures.IsRetryable(e))

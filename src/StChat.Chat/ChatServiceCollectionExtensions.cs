@@ -41,6 +41,8 @@ public static class ChatServiceCollectionExtensions
             services.TryAddSingleton<IRoomEventBus>(sp => sp.GetRequiredService<LocalRoomEventBus>());
         }
 
+        services.TryAddSingleton(sp => new ChatMetrics(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<Accounts.SessionSockets>()));
         services.TryAddSingleton<ChatLogStore>();
         services.TryAddSingleton<ChatLogWriter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ChatLogWriter>(sp => sp.GetRequiredService<ChatLogWriter>()));

@@ -18,6 +18,7 @@ internal sealed class ChatServices(
     ReadMarkers readMarkers,
     SessionSockets sessions,
     AccountSockets accountSockets,
+    ChatMetrics metrics,
     TimeProvider time,
     ILogger<ChatSession> logger)
 {
@@ -42,6 +43,8 @@ internal sealed class ChatServices(
     public SessionSockets Sessions { get; } = sessions;
 
     public AccountSockets AccountSockets { get; } = accountSockets;
+
+    public ChatMetrics Metrics { get; } = metrics;
 
     public TimeProvider Time { get; } = time;
 

@@ -16,6 +16,7 @@ internal sealed partial class ChatSession
         var now = Now;
         if (!_rate.TryTake(now))
         {
+            _services.Metrics.RateLimited();
             if (!_strikes.TryTake(now))
             {
                 _socket.RequestClose(WebSocketCloseStatus.PolicyViolation, "rate limit exceeded repeatedly");

@@ -43,7 +43,7 @@ internal sealed partial class ChatSession
         _singleAfter = after;
         _services = services;
         _options = services.Options;
-        _socket = new ChatSocket(socket, this, _options, services.Logger, requestAborted);
+        _socket = new ChatSocket(socket, this, _options, services.Metrics, services.Logger, requestAborted);
         var start = Now;
         _rate = new TokenBucket(_options.MessagesPerSecond, _options.MessageBurst, start);
         _strikes = new TokenBucket(1, _options.RateLimitStrikes, start);
@@ -109,6 +109,7 @@ internal sealed partial class ChatSession
             }
         }
 
+        _services.Metrics.Unfollowed();
         subscription.Dispose();
         if (subscription.Key.Kind == ConversationKind.Public)
         {
@@ -185,6 +186,8 @@ internal sealed partial class ChatSession
         {
             _subscriptions.Add(key.Value, subscription);
         }
+
+        _services.Metrics.Followed();
 
         // Live events are buffered from here on (the bus subscription came first); the replay reads what came before
         // them and drops any live event it already covered. No gap, no duplicate.

@@ -25,6 +25,7 @@ internal sealed class ChatSocket
     private readonly WebSocket _socket;
     private readonly ChatSession _session;
     private readonly ChatOptions _options;
+    private readonly ChatMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Channel<Outgoing> _sendQueue;
     private readonly CancellationTokenSource _closeRequested = new();
@@ -40,11 +41,13 @@ internal sealed class ChatSocket
     // Bounds a send that has to wait; reset after it rather than allocated per frame.
     private CancellationTokenSource _sendTimeout = new();
 
-    public ChatSocket(WebSocket socket, ChatSession session, ChatOptions options, ILogger logger, CancellationToken requestAborted)
+    public ChatSocket(
+        WebSocket socket, ChatSession session, ChatOptions options, ChatMetrics metrics, ILogger logger, CancellationToken requestAborted)
     {
         _socket = socket;
         _session = session;
         _options = options;
+        _metrics = metrics;
         _logger = logger;
         _receiveAbort = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
         _sendQueue = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(_options.SendQueueCapacity)
@@ -104,6 +107,7 @@ internal sealed class ChatSocket
         if (Interlocked.Exchange(ref _slow, 1) == 0)
         {
             _logger.LogWarning("{User}: disconnected, {Capacity} frames queued and not read", _session.User, _options.SendQueueCapacity);
+            _metrics.SlowReaderDropped(sendTimedOut: false);
             _sendQueue.Writer.TryComplete();
             _socket.Abort();
         }
@@ -387,6 +391,7 @@ internal sealed class ChatSocket
         catch (Exception e) when (_sendTimeout.IsCancellationRequested && e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
             _logger.LogWarning("{User}: disconnected, a frame was not taken within {Timeout}", _session.User, _options.SendTimeout);
+            _metrics.SlowReaderDropped(sendTimedOut: true);
             _socket.Abort();
             throw new WebSocketException(WebSocketError.Faulted, $"A frame was not taken by the client within {_options.SendTimeout}.");
         }

@@ -13,7 +13,11 @@ namespace StChat.Ingest;
 /// acknowledges its messages. Until then nothing is acknowledged, so a crash leaves the batch with the broker.
 /// </summary>
 internal sealed class BatchCommitter(
-    CatalogueStore store, INatsConnection connection, IOptions<IngestOptions> options, ILogger<BatchCommitter> logger)
+    CatalogueStore store,
+    INatsConnection connection,
+    IngestMetrics metrics,
+    IOptions<IngestOptions> options,
+    ILogger<BatchCommitter> logger)
 {
     // Bounds how long acks, +WPIs and naks wait for a connection that is away; a lost ack is only a redelivery.
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
@@ -42,6 +46,7 @@ internal sealed class BatchCommitter(
         var decodedRows = batch.Rows.SportEvents.Count + batch.Rows.Executions.Count;
         var failures = new RepeatedFailureGate(StoreFailureReportInterval);
         var failed = 0;
+        var started = Stopwatch.GetTimestamp();
         CatalogueStoreResult written;
         try
         {
@@ -69,6 +74,7 @@ internal sealed class BatchCommitter(
             throw;
         }
 
+        var storeSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         if (failed > 0)
         {
             Log.StoredAfterFailures(logger, batch.Messages.Count, failed);
@@ -76,6 +82,12 @@ internal sealed class BatchCommitter(
 
         await AcknowledgeAsync(batch);
         progress.Record(batch.Messages.Count, batch.Redelivered, written, decodedRows, rejectRows);
+        metrics.Committed(batch.Messages.Count, batch.Redelivered, written, storeSeconds);
+        if (batch.Newest != default)
+        {
+            metrics.Lag(DateTimeOffset.UtcNow - batch.Newest);
+        }
+
         if (written.Rejects > 0)
         {
             Log.Rejected(logger, written.Rejects, batch.Rows.Rejects[0].Error);

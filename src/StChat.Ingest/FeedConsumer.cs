@@ -15,7 +15,11 @@ namespace StChat.Ingest;
 /// against the catalogue, and fills batches from the consumer.
 /// </summary>
 internal sealed class FeedConsumer(
-    INatsJSContext js, StreamIncarnation incarnation, IOptions<IngestOptions> options, ILogger<FeedConsumer> logger)
+    INatsJSContext js,
+    StreamIncarnation incarnation,
+    IngestMetrics metrics,
+    IOptions<IngestOptions> options,
+    ILogger<FeedConsumer> logger)
 {
     private readonly IngestOptions _options = options.Value;
     private readonly Retry _retry = new(options.Value.RetryMinDelay, options.Value.RetryMaxDelay);
@@ -101,6 +105,7 @@ internal sealed class FeedConsumer(
             },
             ct);
         batch.Decode();
+        metrics.Fetched(batch.Pending);
     }
 
     // The broker or PostgreSQL away for now. A JetStream call made while the client reconnects is cancelled once the

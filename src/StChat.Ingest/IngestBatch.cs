@@ -23,6 +23,9 @@ internal sealed class IngestBatch(int capacity) : IDisposable
     /// <summary>Messages the broker still had for the consumer when it sent the last one of this batch.</summary>
     public ulong Pending { get; private set; }
 
+    /// <summary>The broker's timestamp of the newest message of this batch.</summary>
+    public DateTimeOffset Newest { get; private set; }
+
     /// <summary>When the broker's AckWait for these messages last started (the fetch, or the last +WPI).</summary>
     public long ReservedSince { get; set; } = Stopwatch.GetTimestamp();
 
@@ -38,6 +41,7 @@ internal sealed class IngestBatch(int capacity) : IDisposable
         Unusable = null;
         Redelivered = 0;
         Pending = 0;
+        Newest = default;
     }
 
     // Decodes the fetched messages into Rows; called once, when the fetch is complete.
@@ -57,6 +61,11 @@ internal sealed class IngestBatch(int capacity) : IDisposable
             }
 
             Pending = metadata.NumPending;
+            if (metadata.Timestamp > Newest)
+            {
+                Newest = metadata.Timestamp;
+            }
+
             FeedDecoder.Decode(msg.Subject, msg.Data.Memory, metadata.Sequence.Stream, metadata.Timestamp, Rows);
         }
     }

@@ -8,6 +8,13 @@ public sealed record IngestOptions
 {
     public const string SectionName = "Ingest";
 
+    public const string DefaultUrl = "http://127.0.0.1:8900";
+
+    /// <summary>
+    /// Where <c>stchat ingest</c> serves /healthz, /readyz and /metrics. (<c>stchat serve</c> serves them on Chat:Url.)
+    /// </summary>
+    public string Url { get; init; } = DefaultUrl;
+
     /// <summary>JetStream stream that captures the feed subjects; created or updated at start.</summary>
     public string Stream { get; init; } = "FEEDS";
 

@@ -13,6 +13,10 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         var errors = new List<string>();
         CheckName(errors, "Stream", options.Stream);
         CheckName(errors, "Consumer", options.Consumer);
+        if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"Ingest:Url must be an absolute http:// or https:// address such as {IngestOptions.DefaultUrl} (got '{options.Url}').");
+        }
 
         if (options.BatchSize is < 1 or > 10_000)
         {

@@ -20,6 +20,7 @@ public static class IngestServiceCollectionExtensions
         services.AddStChatNats();
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
+        services.TryAddSingleton<IngestMetrics>();
         services.TryAddSingleton<CatalogueStore>();
         services.TryAddSingleton<StreamIncarnation>();
         services.TryAddSingleton<FeedConsumer>();

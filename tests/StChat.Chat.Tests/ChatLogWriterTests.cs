@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using StChat.Chat.Accounts;
 using StChat.Chat.Tests.Infrastructure;
 using StChat.Storage;
 using StChat.Testing;
@@ -110,6 +113,8 @@ public sealed class ChatLogWriterTests(PostgresDatabaseFixture database) : IClas
         }
     }
 
+    private static readonly ServiceProvider Meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
     private static string NewRoom() => "w" + Guid.NewGuid().ToString("N")[..12];
 
     private static PendingEvent Message(string room, string user, string id) =>
@@ -120,5 +125,6 @@ public sealed class ChatLogWriterTests(PostgresDatabaseFixture database) : IClas
         bus,
         Options.Create(new ChatOptions()),
         TimeProvider.System,
+        new ChatMetrics(Meters.GetRequiredService<IMeterFactory>(), new SessionSockets()),
         NullLogger<ChatLogWriter>.Instance);
 }

@@ -45,6 +45,7 @@ internal sealed class IngestProcess : IAsyncDisposable
         info.Environment["Ingest__Consumer"] = stream + "-ingest";
         info.Environment["Ingest__ProgressInterval"] = "00:00:01";
         info.Environment["Ingest__RetryMaxDelay"] = "00:00:01";
+        info.Environment["Ingest__Url"] = "http://127.0.0.1:0";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

@@ -24,6 +24,17 @@ internal sealed class SessionSockets
         return new Registration(this, sessionId, close);
     }
 
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sockets.Count;
+            }
+        }
+    }
+
     public long[] OpenSessions()
     {
         lock (_gate)

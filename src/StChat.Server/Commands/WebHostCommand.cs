@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StChat.Chat;
+using StChat.Server.Operations;
 
 namespace StChat.Server.Commands;
 
@@ -30,6 +31,7 @@ internal static class WebHostCommand
         try
         {
             addFeatures(builder.Services, builder.Configuration);
+            builder.AddStChatOperations(urls);
             app = builder.Build();
         }
         catch (InvalidOperationException e)
@@ -39,6 +41,7 @@ internal static class WebHostCommand
         }
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger($"StChat.{command}");
+        app.MapStChatOperations();
         app.MapStChatChat();
         app.MapStChatWeb();
         try

@@ -6,6 +6,7 @@ using StChat.Testing;
 namespace StChat.Web.Tests.Infrastructure;
 
 // `StChat.Server serve` as a real process on a free loopback port: ingest, chat and the browser client, as `up` runs it.
+// Also `chat` or `ingest` alone (ingest listens on Ingest:Url), with more settings in their environment form.
 public sealed class ServeProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
@@ -34,9 +35,13 @@ public sealed class ServeProcess : IAsyncDisposable
         }
     }
 
+    public static Task<ServeProcess> StartAsync(string postgres, string natsUrl, CancellationToken ct = default,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        StartAsync("serve", postgres, natsUrl, environment ?? new Dictionary<string, string>(), ct);
+
     // `environment`: more settings in their environment form, e.g. Chat__AllowedOrigins__0.
-    public static async Task<ServeProcess> StartAsync(string postgres, string natsUrl, CancellationToken ct = default,
-        IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<ServeProcess> StartAsync(
+        string command, string postgres, string natsUrl, IReadOnlyDictionary<string, string> environment, CancellationToken ct = default)
     {
         var port = TestPorts.GetFreeTcpPort();
         var info = new ProcessStartInfo("dotnet")
@@ -46,7 +51,7 @@ public sealed class ServeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[Repository.ServerDll, "serve", "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"])
+        foreach (var arg in (string[])[Repository.ServerDll, command, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"])
         {
             info.ArgumentList.Add(arg);
         }
@@ -56,7 +61,8 @@ public sealed class ServeProcess : IAsyncDisposable
         // A page taken offline leaves a half-open socket behind; short keep-alives let the server notice it quickly.
         info.Environment["Chat__KeepAliveInterval"] = "00:00:02";
         info.Environment["Chat__KeepAliveTimeout"] = "00:00:03";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        info.Environment["Ingest__Url"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
         }
@@ -100,12 +106,12 @@ public sealed class ServeProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"serve exited with {_process.ExitCode} during start-up:\n{Log}");
+                throw new InvalidOperationException($"{_process.StartInfo.ArgumentList[1]} exited with {_process.ExitCode} during start-up:\n{Log}");
             }
 
             try
             {
-                using var response = await http.GetAsync(HttpUri, ct);
+                using var response = await http.GetAsync(new Uri(HttpUri, "healthz"), ct);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -122,7 +128,7 @@ public sealed class ServeProcess : IAsyncDisposable
 
             if (clock.Elapsed > StartTimeout)
             {
-                throw new TimeoutException($"serve did not answer GET / within {StartTimeout}:\n{Log}");
+                throw new TimeoutException($"{_process.StartInfo.ArgumentList[1]} did not answer GET /healthz within {StartTimeout}:\n{Log}");
             }
 
             await Task.Delay(100, ct);

@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.OpenTelemetry;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using StChat.Chat;
+using StChat.Ingest;
+using StChat.Messaging;
+
+namespace StChat.Server.Operations;
+
+internal static class OperationsServiceCollectionExtensions
+{
+    public const string ReadyTag = "ready";
+
+    // The built-in meters of ASP.NET Core and .NET that say something about a StChat process.
+    private static readonly string[] PlatformMeters =
+    [
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.Http.Connections",
+        "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics",
+        "Microsoft.AspNetCore.Authentication",
+        "System.Runtime",
+    ];
+
+    // NATS.Net records these per message with the subject as a tag: one series per chat room, and work on the hot
+    // path. Its connection-level instruments (nats.client.*, reconnects among them) are kept.
+    private static readonly string[] DroppedNatsInstruments =
+    [
+        "messaging.client.published.messages",
+        "messaging.client.consumed.messages",
+        "messaging.client.operation.duration",
+        "messaging.client.sent.messages",
+    ];
+
+    /// <summary>
+    /// Health checks, metrics and the listeners for them: <paramref name="urls"/> (the role's public address) plus
+    /// Metrics:Url when set. Call after the features are registered: the checks follow what they registered (PostgreSQL
+    /// always, NATS when a connection is registered, the JetStream consumer for ingest).
+    /// </summary>
+    public static WebApplicationBuilder AddStChatOperations(this WebApplicationBuilder builder, string urls)
+    {
+        var services = builder.Services;
+        services.AddOptions<MetricsOptions>().Bind(builder.Configuration.GetSection(MetricsOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>());
+        var metricsUrl = builder.Configuration[$"{MetricsOptions.SectionName}:Url"];
+        builder.WebHost.UseUrls(string.IsNullOrEmpty(metricsUrl) ? urls : $"{urls};{metricsUrl}");
+
+        var ingest = services.Any(d => d.ServiceType == typeof(IngestMetrics));
+        var nats = services.Any(d => d.ServiceType == typeof(NatsConnection));
+        var checks = services.AddHealthChecks();
+        services.TryAddSingleton<PostgresReadinessCheck>();
+        checks.AddCheck<PostgresReadinessCheck>("postgres", tags: [ReadyTag]);
+        if (nats)
+        {
+            services.TryAddSingleton<NatsReadinessCheck>();
+            checks.AddCheck<NatsReadinessCheck>("nats", tags: [ReadyTag]);
+        }
+
+        if (ingest)
+        {
+            services.TryAddSingleton<JetStreamReadinessCheck>();
+            checks.AddCheck<JetStreamReadinessCheck>("jetstream", tags: [ReadyTag]);
+        }
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("stchat", serviceInstanceId: WorkerIdentity.Id))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(IngestMetrics.MeterName, ChatMetrics.MeterName).AddMeter(PlatformMeters);
+                metrics.AddNpgsqlInstrumentation();
+                metrics.AddNatsClientInstrumentation();
+                foreach (var instrument in DroppedNatsInstruments)
+                {
+                    metrics.AddView(instrument, MetricStreamConfiguration.Drop);
+                }
+
+                metrics.AddPrometheusExporter();
+            });
+        return builder;
+    }
+}
