@@ -1,3 +1,4 @@
+using StChat.Catalogue;
 using StChat.Chat;
 
 namespace StChat.Server.Commands;
@@ -5,5 +6,9 @@ namespace StChat.Server.Commands;
 internal static class ChatCommand
 {
     public static Task<int> RunAsync(string[] args) =>
-        WebHostCommand.RunAsync("chat", args, (services, configuration) => services.AddStChatChat(configuration));
+        WebHostCommand.RunAsync("chat", args, (services, configuration) =>
+        {
+            services.AddStChatChat(configuration);
+            services.AddStChatCatalogue(configuration);
+        });
 }

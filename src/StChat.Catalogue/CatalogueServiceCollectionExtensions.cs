@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StChat.Ingest;
+using StChat.Messaging;
+using StChat.Storage;
+
+namespace StChat.Catalogue;
+
+public static class CatalogueServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the live catalogue served by <see cref="CatalogueEndpointRouteBuilderExtensions.MapStChatCatalogue"/>:
+    /// options from the <c>Catalogue</c> section (validated on start), the stream and consumer names from <c>Ingest</c>,
+    /// the process's NATS connection (the horizon is the ingest consumer's ack floor, so the catalogue always needs
+    /// NATS, whatever <c>Chat:Bus</c> is) and the shared PostgreSQL data source.
+    /// </summary>
+    public static IServiceCollection AddStChatCatalogue(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddStChatStorage(configuration);
+        services.AddStChatNats();
+        services.AddOptions<CatalogueOptions>().BindConfiguration(CatalogueOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CatalogueOptions>, CatalogueOptionsValidator>());
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<CatalogueReader>();
+        services.TryAddSingleton<CatalogueHorizon>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CatalogueHorizon>(sp => sp.GetRequiredService<CatalogueHorizon>()));
+        services.TryAddSingleton<CatalogueEndpoints>();
+        return services;
+    }
+}
