@@ -34,9 +34,10 @@ public sealed class ServeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServeProcess> StartAsync(string postgres, string natsUrl, CancellationToken ct = default)
+    // `port`: the port of a process started before, to stand in for it after a restart.
+    public static async Task<ServeProcess> StartAsync(string postgres, string natsUrl, CancellationToken ct = default, int? port = null)
     {
-        var port = TestPorts.GetFreeTcpPort();
+        port ??= TestPorts.GetFreeTcpPort();
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Repository.Root,
@@ -44,7 +45,7 @@ public sealed class ServeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[Repository.ServerDll, "serve", "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"])
+        foreach (var arg in (string[])[Repository.ServerDll, "serve", "--urls", $"http://127.0.0.1:{port.Value.ToString(CultureInfo.InvariantCulture)}"])
         {
             info.ArgumentList.Add(arg);
         }
@@ -56,7 +57,7 @@ public sealed class ServeProcess : IAsyncDisposable
         info.Environment["Chat__KeepAliveTimeout"] = "00:00:03";
 
         var process = new Process { StartInfo = info };
-        var serve = new ServeProcess(process, port);
+        var serve = new ServeProcess(process, port.Value);
         process.OutputDataReceived += (_, e) => serve.Append(e.Data);
         process.ErrorDataReceived += (_, e) => serve.Append(e.Data);
         process.Start();
