@@ -10,12 +10,16 @@ public static class CatalogueEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps <c>GET /api/feeds/{sport_event|execution}?after=&amp;limit=</c>, <c>/api/feeds/stats</c>,
     /// <c>/api/feeds/sports</c> and the WebSocket <c>/feeds/ws?after=</c>. The WebSocket middleware must already be in
-    /// the pipeline (MapStChatChat adds it).
+    /// the pipeline (MapStChatChat adds it). Maps nothing when the catalogue is not registered (Catalogue:Enabled).
     /// </summary>
     public static IEndpointRouteBuilder MapStChatCatalogue(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var catalogue = endpoints.ServiceProvider.GetRequiredService<CatalogueEndpoints>();
+        if (endpoints.ServiceProvider.GetService<CatalogueEndpoints>() is not { } catalogue)
+        {
+            return endpoints;
+        }
+
         var api = endpoints.MapGroup("/api/feeds").WithTags("Catalogue");
         api.MapGet("/stats", Handler(catalogue.StatsAsync))
             .WithName("CatalogueStats").WithSummary("The catalogue's horizon, pending messages, ingest rate and lag");

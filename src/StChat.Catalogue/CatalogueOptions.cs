@@ -9,6 +9,12 @@ public sealed record CatalogueOptions
 {
     public const string SectionName = "Catalogue";
 
+    /// <summary>
+    /// Whether the process serves the catalogue. Unset: on in <c>serve</c>, and in <c>chat</c> when <c>Chat:Bus</c> is
+    /// <c>nats</c>, the processes that have a NATS connection anyway; a <c>chat</c> on the local bus needs true.
+    /// </summary>
+    public bool? Enabled { get; init; }
+
     /// <summary>How often the ingest consumer's ack floor is read when no notice arrives.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -17,6 +17,13 @@ public static class CatalogueServiceCollectionExtensions
     /// the process's NATS connection (the horizon is the ingest consumer's ack floor, so the catalogue always needs
     /// NATS, whatever <c>Chat:Bus</c> is) and the shared PostgreSQL data source.
     /// </summary>
+    /// <summary>
+    /// <c>Catalogue:Enabled</c> when it is set, otherwise <paramref name="byDefault"/>: whether the process has a NATS
+    /// connection for another reason.
+    /// </summary>
+    public static bool IsCatalogueEnabled(this IConfiguration configuration, bool byDefault) =>
+        configuration.GetSection(CatalogueOptions.SectionName).GetValue<bool?>(nameof(CatalogueOptions.Enabled)) ?? byDefault;
+
     public static IServiceCollection AddStChatCatalogue(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddStChatStorage(configuration);

@@ -9,6 +9,11 @@ internal static class ChatCommand
         WebHostCommand.RunAsync("chat", args, (services, configuration) =>
         {
             services.AddStChatChat(configuration);
-            services.AddStChatCatalogue(configuration);
+
+            // The catalogue follows the ingest consumer over NATS: on by default when the chat bus is NATS already.
+            if (configuration.IsCatalogueEnabled(byDefault: configuration[$"{ChatOptions.SectionName}:Bus"] == ChatOptions.NatsBus))
+            {
+                services.AddStChatCatalogue(configuration);
+            }
         });
 }

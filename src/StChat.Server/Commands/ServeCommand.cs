@@ -15,6 +15,9 @@ internal static class ServeCommand
             // and the schema exists before the ingest worker and the chat log writer start.
             services.AddStChatIngest(configuration);
             services.AddStChatChat(configuration);
-            services.AddStChatCatalogue(configuration);
+            if (configuration.IsCatalogueEnabled(byDefault: true))
+            {
+                services.AddStChatCatalogue(configuration);
+            }
         });
 }
