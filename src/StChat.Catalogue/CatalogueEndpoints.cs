@@ -97,11 +97,22 @@ internal sealed class CatalogueEndpoints(
             return;
         }
 
+        // Beyond this node's horizon may still be within another node's: the broker's ack floor decides.
         if (after > horizon.Horizon)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest,
-                $"Invalid after: {after} is beyond the catalogue's horizon, #{horizon.Horizon}; give at most that (0 for everything).");
-            return;
+            var floor = await ReadAckFloorAsync(context);
+            if (floor < 0)
+            {
+                await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "The catalogue's horizon cannot be read just now; try again later.");
+                return;
+            }
+
+            if (after > floor)
+            {
+                await RefuseAsync(context, StatusCodes.Status400BadRequest,
+                    $"Invalid after: {after} is beyond the catalogue's horizon, #{floor}; give at most that (0 for everything).");
+                return;
+            }
         }
 
         if (lifetime.ApplicationStopping.IsCancellationRequested)
@@ -130,6 +141,21 @@ internal sealed class CatalogueEndpoints(
         finally
         {
             Interlocked.Decrement(ref _sockets);
+        }
+    }
+
+    // -1 when the broker does not answer within the wait for a first horizon.
+    private async Task<long> ReadAckFloorAsync(HttpContext context)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(KnownWait);
+        try
+        {
+            return await horizon.ReadAckFloorAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NATS.Client.Core.NatsException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        {
+            return -1;
         }
     }
 

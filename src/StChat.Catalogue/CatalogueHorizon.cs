@@ -79,6 +79,17 @@ internal sealed class CatalogueHorizon(
         return subscription;
     }
 
+    /// <summary>
+    /// The ack floor as the broker has it now, which may be ahead of <see cref="Horizon"/> for a moment (this node's
+    /// next poll is due, or it is still paging up): another node's horizon, say, that a client resumes from here.
+    /// </summary>
+    public async Task<long> ReadAckFloorAsync(CancellationToken ct)
+    {
+        var floor = checked((long)(await js.GetConsumerAsync(Stream, Consumer, ct)).Info.AckFloor.StreamSeq);
+        Wake();
+        return floor;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try

@@ -24,7 +24,8 @@ public sealed class CatalogueHost : IAsyncDisposable
 
     public Uri SocketUri { get; }
 
-    public static async Task<CatalogueHost> StartAsync(string postgres, string natsUrl, string stream, bool ingest)
+    public static async Task<CatalogueHost> StartAsync(
+        string postgres, string natsUrl, string stream, bool ingest, TimeSpan? pollInterval = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -34,7 +35,7 @@ public sealed class CatalogueHost : IAsyncDisposable
             ["Ingest:Stream"] = stream,
             ["Ingest:Consumer"] = "ingest-" + stream.ToLowerInvariant(),
             ["Ingest:BatchSize"] = "50",
-            ["Catalogue:PollInterval"] = "00:00:00.200",
+            ["Catalogue:PollInterval"] = (pollInterval ?? TimeSpan.FromMilliseconds(200)).ToString(),
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);

@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Xunit;
 
 namespace StChat.Catalogue.Tests.Infrastructure;
 
@@ -25,6 +27,15 @@ public sealed class FeedSocket : IAsyncDisposable
         var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri($"{uri}?after={after}"), CancellationToken.None);
         return new FeedSocket(socket);
+    }
+
+    // The HTTP status of an upgrade the server refuses.
+    public static async Task<HttpStatusCode> RefusalAsync(Uri uri)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, CancellationToken.None));
+        return socket.HttpStatusCode;
     }
 
     public IReadOnlyList<JsonElement> Frames
