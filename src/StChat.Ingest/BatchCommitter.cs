@@ -28,6 +28,7 @@ internal sealed class BatchCommitter(
     private readonly IngestOptions _options = options.Value;
     private readonly Retry _retry = new(options.Value.RetryMinDelay, options.Value.RetryMaxDelay);
     private readonly AckOpts _ackOpts = new() { DoubleAck = options.Value.DoubleAck };
+    private readonly string _noticeSubject = CatalogueNotices.Subject(options.Value.Stream);
     private IngestBatch? _waiting;
 
     /// <summary>
@@ -81,6 +82,7 @@ internal sealed class BatchCommitter(
         }
 
         await AcknowledgeAsync(batch);
+        await NotifyAsync(batch);
         progress.Record(batch.Messages.Count, batch.Redelivered, written, decodedRows, rejectRows);
         metrics.Committed(batch.Messages.Count, batch.Redelivered, written, storeSeconds);
         if (batch.Newest != default)
@@ -210,6 +212,26 @@ internal sealed class BatchCommitter(
         catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
         {
             Log.AckFailed(logger, batch.Messages.Count, e.Message);
+        }
+    }
+
+    // One notice per batch, after its acks, so that catalogue readers look for a new ack floor at once instead of at
+    // their next poll. Best effort: the rows are committed, and a reader that misses the notice finds them anyway.
+    private async Task NotifyAsync(IngestBatch batch)
+    {
+        if (batch.Messages is not [.., { Metadata: { } last }])
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(AckTimeout);
+        try
+        {
+            await connection.PublishAsync(_noticeSubject, last.Sequence.Stream, cancellationToken: timeout.Token);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
+        {
+            Log.NoticeFailed(logger, e.Message);
         }
     }
 

@@ -99,4 +99,7 @@ internal static partial class Log
         "{Redelivered} redelivered, {AlreadyStored} already stored")]
     public static partial void Totals(
         ILogger logger, string worker, long messages, long stored, long rejected, long redelivered, long alreadyStored);
+
+    [LoggerMessage(LogLevel.Debug, "The catalogue notice of a committed batch was not sent ({Error}); readers find the rows at their next poll")]
+    public static partial void NoticeFailed(ILogger logger, string error);
 }

@@ -26,6 +26,9 @@ internal static class WebAssets
         ["/account.js"] = ("account.js", "text/javascript; charset=utf-8"),
         ["/app.js"] = ("app.js", "text/javascript; charset=utf-8"),
         ["/app.css"] = ("app.css", "text/css; charset=utf-8"),
+        ["/feeds"] = ("feeds.html", "text/html; charset=utf-8"),
+        ["/feeds.js"] = ("feeds.js", "text/javascript; charset=utf-8"),
+        ["/feeds.css"] = ("feeds.css", "text/css; charset=utf-8"),
     };
 
     public static string Root => Path.Combine(AppContext.BaseDirectory, "web");

@@ -1,3 +1,4 @@
+using StChat.Catalogue;
 using StChat.Chat;
 using StChat.Ingest;
 
@@ -14,5 +15,9 @@ internal static class ServeCommand
             // and the schema exists before the ingest worker and the chat log writer start.
             services.AddStChatIngest(configuration);
             services.AddStChatChat(configuration);
+            if (configuration.IsCatalogueEnabled(byDefault: true))
+            {
+                services.AddStChatCatalogue(configuration);
+            }
         });
 }

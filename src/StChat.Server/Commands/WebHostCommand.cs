@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using StChat.Catalogue;
 using StChat.Chat;
 using StChat.Server.Operations;
 
@@ -43,6 +44,7 @@ internal static class WebHostCommand
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger($"StChat.{command}");
         app.MapStChatOperations();
         app.MapStChatChat();
+        app.MapStChatCatalogue();
         app.MapStChatWeb();
         try
         {

@@ -36,14 +36,15 @@ public sealed class ServeProcess : IAsyncDisposable
     }
 
     public static Task<ServeProcess> StartAsync(string postgres, string natsUrl, CancellationToken ct = default,
-        IReadOnlyDictionary<string, string>? environment = null) =>
-        StartAsync("serve", postgres, natsUrl, environment ?? new Dictionary<string, string>(), ct);
+        IReadOnlyDictionary<string, string>? environment = null, int? port = null) =>
+        StartAsync("serve", postgres, natsUrl, environment ?? new Dictionary<string, string>(), ct, port);
 
     // `environment`: more settings in their environment form, e.g. Chat__AllowedOrigins__0.
-    public static async Task<ServeProcess> StartAsync(
-        string command, string postgres, string natsUrl, IReadOnlyDictionary<string, string> environment, CancellationToken ct = default)
+    // `port`: the port of a process started before, to stand in for it after a restart.
+    public static async Task<ServeProcess> StartAsync(string command, string postgres, string natsUrl,
+        IReadOnlyDictionary<string, string> environment, CancellationToken ct = default, int? port = null)
     {
-        var port = TestPorts.GetFreeTcpPort();
+        var listenPort = port ?? TestPorts.GetFreeTcpPort();
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Repository.Root,
@@ -51,7 +52,7 @@ public sealed class ServeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[Repository.ServerDll, command, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"])
+        foreach (var arg in (string[])[Repository.ServerDll, command, "--urls", $"http://127.0.0.1:{listenPort.ToString(CultureInfo.InvariantCulture)}"])
         {
             info.ArgumentList.Add(arg);
         }
@@ -61,14 +62,14 @@ public sealed class ServeProcess : IAsyncDisposable
         // A page taken offline leaves a half-open socket behind; short keep-alives let the server notice it quickly.
         info.Environment["Chat__KeepAliveInterval"] = "00:00:02";
         info.Environment["Chat__KeepAliveTimeout"] = "00:00:03";
-        info.Environment["Ingest__Url"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        info.Environment["Ingest__Url"] = $"http://127.0.0.1:{listenPort.ToString(CultureInfo.InvariantCulture)}";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
         }
 
         var process = new Process { StartInfo = info };
-        var serve = new ServeProcess(process, port);
+        var serve = new ServeProcess(process, listenPort);
         process.OutputDataReceived += (_, e) => serve.Append(e.Data);
         process.ErrorDataReceived += (_, e) => serve.Append(e.Data);
         process.Start();

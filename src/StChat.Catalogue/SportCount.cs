@@ -1,0 +1,3 @@
+namespace StChat.Catalogue;
+
+internal sealed record SportCount(string Sport, long Count);
