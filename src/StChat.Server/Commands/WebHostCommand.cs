@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StChat.Chat;
+using StChat.Server.Tls;
 
 namespace StChat.Server.Commands;
 
@@ -23,12 +24,16 @@ internal static class WebHostCommand
             urls = builder.Configuration[$"{ChatOptions.SectionName}:Url"] ?? ChatOptions.DefaultUrl;
         }
 
-        builder.WebHost.UseUrls(urls);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = HostRunner.ShutdownTimeout);
 
         WebApplication app;
         try
         {
+            if (!builder.AddStChatTls(urls))
+            {
+                builder.WebHost.UseUrls(urls);
+            }
+
             addFeatures(builder.Services, builder.Configuration);
             app = builder.Build();
         }

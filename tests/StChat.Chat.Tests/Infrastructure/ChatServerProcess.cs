@@ -24,9 +24,12 @@ public sealed class ChatServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    public Uri BaseUri => new($"ws://127.0.0.1:{Port}/");
+    // Listen on https:// (the certificate comes from the Chat:Tls settings in the environment): wss:// clients.
+    public bool Tls { get; init; }
 
-    public Uri HttpUri => new($"http://127.0.0.1:{Port}/");
+    public Uri BaseUri => new($"{(Tls ? "wss" : "ws")}://127.0.0.1:{Port}/");
+
+    public Uri HttpUri => new($"{(Tls ? "https" : "http")}://127.0.0.1:{Port}/");
 
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
@@ -45,31 +48,7 @@ public sealed class ChatServerProcess : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(ServerDll());
-        info.ArgumentList.Add("chat");
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{Port}");
-        info.Environment["ConnectionStrings__Postgres"] = _connectionString;
-        info.Environment["Logging__LogLevel__Default"] = "Information";
-        foreach (var (key, value) in _environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
+        var process = Launch();
         await Eventually.Until(async () =>
         {
             if (process.HasExited)
@@ -88,6 +67,44 @@ public sealed class ChatServerProcess : IAsyncDisposable
                 return false;
             }
         }, TimeSpan.FromSeconds(60), $"stchat chat listens on port {Port}");
+    }
+
+    // For a server expected to refuse its configuration: starts it and returns its exit code.
+    public async Task<int> RunUntilExitAsync()
+    {
+        var process = Launch();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode;
+    }
+
+    private Process Launch()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(ServerDll());
+        info.ArgumentList.Add("chat");
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"{(Tls ? "https" : "http")}://127.0.0.1:{Port}");
+        info.Environment["ConnectionStrings__Postgres"] = _connectionString;
+        info.Environment["Logging__LogLevel__Default"] = "Information";
+        foreach (var (key, value) in _environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        return process;
     }
 
     public async Task KillAsync()
