@@ -69,6 +69,10 @@ internal static class StChatConfiguration
         }
 
         builder.Logging.AddConsole();
+
+        // The slim web builder registers the simple formatter by name, after the configuration; bound again here, the
+        // configured formatter wins.
+        builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         builder.Services.RemoveAll<ILoggerProvider>();
         builder.Services.AddSingleton<ILoggerProvider>(sp =>
             new RedactingLoggerProvider(ActivatorUtilities.CreateInstance<ConsoleLoggerProvider>(sp)));

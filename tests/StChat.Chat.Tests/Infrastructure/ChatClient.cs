@@ -152,6 +152,9 @@ public sealed class ChatClient : IAsyncDisposable
         await _receiving;
     }
 
+    // Drops the connection without a close handshake, as a client that loses its network does.
+    public void Abort() => _socket.Abort();
+
     public async ValueTask DisposeAsync()
     {
         try
