@@ -5,8 +5,8 @@ using StChat.Testing;
 
 namespace StChat.Chat.Tests.Infrastructure;
 
-// The built StChat.Server.dll run as `dotnet StChat.Server.dll chat --urls ...`, a separate process that can be
-// killed for real.
+// The built StChat.Server.dll run as `dotnet StChat.Server.dll chat --urls ...` (or serve, or feeds), a separate process
+// that can be killed for real.
 public sealed class ChatServerProcess : IAsyncDisposable
 {
     private readonly string _connectionString;
@@ -23,6 +23,11 @@ public sealed class ChatServerProcess : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    // The server command: chat, or serve (ingest beside chat), or feeds (with Arguments such as --count).
+    public string Command { get; init; } = "chat";
+
+    public IReadOnlyList<string> Arguments { get; init; } = [];
 
     // Listen on https:// (the certificate comes from the Chat:Tls settings in the environment): wss:// clients.
     public bool Tls { get; init; }
@@ -69,7 +74,8 @@ public sealed class ChatServerProcess : IAsyncDisposable
         }, TimeSpan.FromSeconds(60), $"stchat chat listens on port {Port}");
     }
 
-    // For a server expected to refuse its configuration: starts it and returns its exit code.
+    // For a command that ends on its own (feeds --count) or a server expected to refuse its configuration: starts it and
+    // returns its exit code.
     public async Task<int> RunUntilExitAsync()
     {
         var process = Launch();
@@ -87,9 +93,18 @@ public sealed class ChatServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(ServerDll());
-        info.ArgumentList.Add("chat");
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"{(Tls ? "https" : "http")}://127.0.0.1:{Port}");
+        info.ArgumentList.Add(Command);
+        if (Command != "feeds")
+        {
+            info.ArgumentList.Add("--urls");
+            info.ArgumentList.Add($"{(Tls ? "https" : "http")}://127.0.0.1:{Port}");
+        }
+
+        foreach (var argument in Arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         info.Environment["ConnectionStrings__Postgres"] = _connectionString;
         info.Environment["Logging__LogLevel__Default"] = "Information";
         foreach (var (key, value) in _environment)
