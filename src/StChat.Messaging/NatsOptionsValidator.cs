@@ -31,7 +31,7 @@ internal sealed class NatsOptionsValidator : IValidateOptions<NatsOptions>
 
         if (options.User is not null != (options.Password ?? options.PasswordFile) is not null)
         {
-            errors.Add("Nats:User and Nats:Password (or Nats:PasswordFile) go together; set both or neither.");
+            errors.Add("Nats:User and Nats:Password go together (the password may come from Nats:PasswordFile); set both or neither.");
         }
 
         var methods = new List<string>();
@@ -63,11 +63,11 @@ internal sealed class NatsOptionsValidator : IValidateOptions<NatsOptions>
 
         CheckReadable(errors, "Nats:PasswordFile", options.PasswordFile);
         CheckReadable(errors, "Nats:TokenFile", options.TokenFile);
-        CheckFile(errors, "Nats:NKeySeedFile", options.NKeySeedFile);
-        CheckFile(errors, "Nats:CredsFile", options.CredsFile);
-        CheckFile(errors, "Nats:Tls:CaFile", options.Tls.CaFile);
-        CheckFile(errors, "Nats:Tls:CertFile", options.Tls.CertFile);
-        CheckFile(errors, "Nats:Tls:KeyFile", options.Tls.KeyFile);
+        SettingFile.Check(errors, "Nats:NKeySeedFile", options.NKeySeedFile);
+        SettingFile.Check(errors, "Nats:CredsFile", options.CredsFile);
+        SettingFile.Check(errors, "Nats:Tls:CaFile", options.Tls.CaFile);
+        SettingFile.Check(errors, "Nats:Tls:CertFile", options.Tls.CertFile);
+        SettingFile.Check(errors, "Nats:Tls:KeyFile", options.Tls.KeyFile);
         if (options.Tls.CertFile is not null != options.Tls.KeyFile is not null)
         {
             errors.Add("Nats:Tls:CertFile and Nats:Tls:KeyFile go together: a client certificate needs its key.");
@@ -93,28 +93,11 @@ internal sealed class NatsOptionsValidator : IValidateOptions<NatsOptions>
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static void CheckFile(List<string> errors, string setting, string? path)
-    {
-        if (path is null)
-        {
-            return;
-        }
-
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            errors.Add($"{setting} is empty; remove it or set the path of the file.");
-        }
-        else if (!File.Exists(path))
-        {
-            errors.Add($"{setting} is '{path}', which does not exist (relative paths start at {Environment.CurrentDirectory}).");
-        }
-    }
-
     // A secret file is read at connect time; reading it here as well turns a missing or unreadable one into an error
     // that names the setting. The content is neither kept nor shown.
     private static void CheckReadable(List<string> errors, string setting, string? path)
     {
-        CheckFile(errors, setting, path);
+        SettingFile.Check(errors, setting, path);
         if (!string.IsNullOrWhiteSpace(path) && File.Exists(path))
         {
             try

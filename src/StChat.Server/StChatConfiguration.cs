@@ -28,6 +28,13 @@ internal static class StChatConfiguration
         configuration.AddEnvironmentVariables();
         if (Environment.GetEnvironmentVariable("STCHAT_SECRETS_DIR") is { Length: > 0 } secrets)
         {
+            // Before any logging exists: said on stderr, and the process stops as for any invalid configuration.
+            if (!Directory.Exists(secrets))
+            {
+                Console.Error.WriteLine($"STCHAT_SECRETS_DIR is '{secrets}', which is not a directory (relative paths start at {Environment.CurrentDirectory}).");
+                Environment.Exit(1);
+            }
+
             configuration.AddKeyPerFile(Path.GetFullPath(secrets), optional: false);
         }
 
@@ -70,9 +77,14 @@ internal static class StChatConfiguration
 
         builder.Logging.AddConsole();
 
-        // The slim web builder registers the simple formatter by name, after the configuration; bound again here, the
-        // configured formatter wins.
-        builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
+        // The slim web builder names the simple formatter after the configuration was bound, and the other builders name
+        // none (which means the multi-line legacy format); named and bound again here, the configured formatter wins.
+        var console = builder.Configuration.GetSection("Logging:Console");
+        builder.Services.Configure<ConsoleLoggerOptions>(o =>
+        {
+            o.FormatterName = ConsoleFormatterNames.Simple;
+            console.Bind(o);
+        });
         builder.Services.RemoveAll<ILoggerProvider>();
         builder.Services.AddSingleton<ILoggerProvider>(sp =>
             new RedactingLoggerProvider(ActivatorUtilities.CreateInstance<ConsoleLoggerProvider>(sp)));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using StChat.Messaging;
 
 namespace StChat.Server.Tls;
 
@@ -18,31 +19,14 @@ internal sealed class ChatTlsOptionsValidator : IValidateOptions<ChatTlsOptions>
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
 
-        CheckFile(errors, "Chat:Tls:CertificatePath", options.CertificatePath);
-        CheckFile(errors, "Chat:Tls:KeyPath", options.KeyPath);
-        CheckFile(errors, "Chat:Tls:PasswordFile", options.PasswordFile);
+        SettingFile.Check(errors, "Chat:Tls:CertificatePath", options.CertificatePath);
+        SettingFile.Check(errors, "Chat:Tls:KeyPath", options.KeyPath);
+        SettingFile.Check(errors, "Chat:Tls:PasswordFile", options.PasswordFile);
         if (options.Password is not null && options.PasswordFile is not null)
         {
             errors.Add("Chat:Tls:Password and Chat:Tls:PasswordFile are both set; keep one.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    private static void CheckFile(List<string> errors, string setting, string? path)
-    {
-        if (path is null)
-        {
-            return;
-        }
-
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            errors.Add($"{setting} is empty; remove it or set the path of the file.");
-        }
-        else if (!File.Exists(path))
-        {
-            errors.Add($"{setting} is '{path}', which does not exist (relative paths start at {Environment.CurrentDirectory}).");
-        }
     }
 }
