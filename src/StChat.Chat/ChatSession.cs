@@ -28,6 +28,16 @@ internal sealed partial class ChatSession
     // Joins and exits not yet stored; awaited on shutdown so that 1001 follows the client's exits.
     private readonly List<PendingEvent> _exits = [];
 
+    // Every line logged for the socket carries its scope (with Logging:Console:FormatterOptions:IncludeScopes, on by
+    // default): a socket id unique in the process and, for an account, the id of its session (the row, not the token).
+    private static readonly Func<ILogger, long, IDisposable?> AnonymousScope =
+        LoggerMessage.DefineScope<long>("Socket {SocketId}");
+
+    private static readonly Func<ILogger, long, long, IDisposable?> AccountScope =
+        LoggerMessage.DefineScope<long, long>("Socket {SocketId}, session {SessionId}");
+
+    private static long s_lastSocketId;
+
     public ChatSession(
         WebSocket socket,
         string user,
@@ -60,6 +70,8 @@ internal sealed partial class ChatSession
 
     public async Task RunAsync(CancellationToken stopping)
     {
+        var socketId = Interlocked.Increment(ref s_lastSocketId);
+        using var scope = Account is null ? AnonymousScope(_services.Logger, socketId) : AccountScope(_services.Logger, socketId, Account.SessionId);
         _services.Presence.Connected(User);
         using var signOut = Account is null ? null : _services.Sessions.Register(Account.SessionId, () => _socket.RequestClose(SignedOut, "signed out"));
         using var accountFrames = Account is null ? null : _services.AccountSockets.Register(Account.Id, _socket.Send);

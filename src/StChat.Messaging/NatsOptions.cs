@@ -21,8 +21,14 @@ public sealed record NatsOptions
 
     public string? Password { get; init; }
 
+    /// <summary>File holding the password, instead of <see cref="Password"/> (Docker and Kubernetes secrets).</summary>
+    public string? PasswordFile { get; init; }
+
     /// <summary>Authentication token, instead of a user and password.</summary>
     public string? Token { get; init; }
+
+    /// <summary>File holding the token, instead of <see cref="Token"/>.</summary>
+    public string? TokenFile { get; init; }
 
     /// <summary>File holding an NKey seed (<c>SU...</c>), for NKey authentication.</summary>
     public string? NKeySeedFile { get; init; }
@@ -47,7 +53,7 @@ public sealed record NatsOptions
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append($"Url = {NatsUrl.Redact(Url)}, Name = {Name}, User = {User}, Password = {Secret.Mask(Password)}, ")
-            .Append($"Token = {Secret.Mask(Token)}, NKeySeedFile = {NKeySeedFile}, CredsFile = {CredsFile}, Tls = {Tls}, ")
+            .Append($"PasswordFile = {PasswordFile}, Token = {Secret.Mask(Token)}, TokenFile = {TokenFile}, NKeySeedFile = {NKeySeedFile}, CredsFile = {CredsFile}, Tls = {Tls}, ")
             .Append($"PingInterval = {PingInterval}, ReconnectWait = {ReconnectWait}, ReconnectWaitMax = {ReconnectWaitMax}, ")
             .Append($"MaxReconnectAttempts = {MaxReconnectAttempts}");
         return true;

@@ -19,9 +19,19 @@ internal sealed class NatsOptionsValidator : IValidateOptions<NatsOptions>
             errors.Add("Nats:Name is empty; set a client name such as \"stchat\".");
         }
 
-        if (options.User is not null != options.Password is not null)
+        if (options.Password is not null && options.PasswordFile is not null)
         {
-            errors.Add("Nats:User and Nats:Password go together; set both or neither.");
+            errors.Add("Nats:Password and Nats:PasswordFile are both set; keep one.");
+        }
+
+        if (options.Token is not null && options.TokenFile is not null)
+        {
+            errors.Add("Nats:Token and Nats:TokenFile are both set; keep one.");
+        }
+
+        if (options.User is not null != (options.Password ?? options.PasswordFile) is not null)
+        {
+            errors.Add("Nats:User and Nats:Password go together (the password may come from Nats:PasswordFile); set both or neither.");
         }
 
         var methods = new List<string>();
@@ -30,7 +40,7 @@ internal sealed class NatsOptionsValidator : IValidateOptions<NatsOptions>
             methods.Add("Nats:User/Nats:Password");
         }
 
-        if (options.Token is not null || servers?.Token is not null)
+        if (options.Token is not null || options.TokenFile is not null || servers?.Token is not null)
         {
             methods.Add("Nats:Token");
         }
@@ -51,11 +61,13 @@ internal sealed class NatsOptionsValidator : IValidateOptions<NatsOptions>
                 "accepts one way of authenticating, so keep one.");
         }
 
-        CheckFile(errors, "Nats:NKeySeedFile", options.NKeySeedFile);
-        CheckFile(errors, "Nats:CredsFile", options.CredsFile);
-        CheckFile(errors, "Nats:Tls:CaFile", options.Tls.CaFile);
-        CheckFile(errors, "Nats:Tls:CertFile", options.Tls.CertFile);
-        CheckFile(errors, "Nats:Tls:KeyFile", options.Tls.KeyFile);
+        CheckReadable(errors, "Nats:PasswordFile", options.PasswordFile);
+        CheckReadable(errors, "Nats:TokenFile", options.TokenFile);
+        SettingFile.Check(errors, "Nats:NKeySeedFile", options.NKeySeedFile);
+        SettingFile.Check(errors, "Nats:CredsFile", options.CredsFile);
+        SettingFile.Check(errors, "Nats:Tls:CaFile", options.Tls.CaFile);
+        SettingFile.Check(errors, "Nats:Tls:CertFile", options.Tls.CertFile);
+        SettingFile.Check(errors, "Nats:Tls:KeyFile", options.Tls.KeyFile);
         if (options.Tls.CertFile is not null != options.Tls.KeyFile is not null)
         {
             errors.Add("Nats:Tls:CertFile and Nats:Tls:KeyFile go together: a client certificate needs its key.");
@@ -81,20 +93,21 @@ internal sealed class NatsOptionsValidator : IValidateOptions<NatsOptions>
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static void CheckFile(List<string> errors, string setting, string? path)
+    // A secret file is read at connect time; reading it here as well turns a missing or unreadable one into an error
+    // that names the setting. The content is neither kept nor shown.
+    private static void CheckReadable(List<string> errors, string setting, string? path)
     {
-        if (path is null)
+        SettingFile.Check(errors, setting, path);
+        if (!string.IsNullOrWhiteSpace(path) && File.Exists(path))
         {
-            return;
-        }
-
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            errors.Add($"{setting} is empty; remove it or set the path of the file.");
-        }
-        else if (!File.Exists(path))
-        {
-            errors.Add($"{setting} is '{path}', which does not exist (relative paths start at {Environment.CurrentDirectory}).");
+            try
+            {
+                using var stream = File.OpenRead(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"{setting} is '{path}', which cannot be read: {e.Message}");
+            }
         }
     }
 }

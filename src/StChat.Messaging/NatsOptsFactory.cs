@@ -18,8 +18,8 @@ internal static class NatsOptsFactory
             AuthOpts = new NatsAuthOpts
             {
                 Username = options.User ?? servers.User,
-                Password = options.Password ?? servers.Password,
-                Token = options.Token ?? servers.Token,
+                Password = Secret.FromFile(options.PasswordFile) ?? options.Password ?? servers.Password,
+                Token = Secret.FromFile(options.TokenFile) ?? options.Token ?? servers.Token,
                 NKeyFile = options.NKeySeedFile,
                 CredsFile = options.CredsFile,
             },

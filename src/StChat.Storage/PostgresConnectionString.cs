@@ -3,10 +3,15 @@ using Npgsql;
 
 namespace StChat.Storage;
 
-/// <summary>Reads and checks <c>ConnectionStrings:Postgres</c>, with errors that say what to set.</summary>
+/// <summary>
+/// Reads and checks <c>ConnectionStrings:Postgres</c>, with errors that say what to set, and puts in the password of
+/// <c>Postgres:PasswordFile</c> when that is set.
+/// </summary>
 public static class PostgresConnectionString
 {
     public const string Name = "Postgres";
+
+    public const string PasswordFileSetting = "Postgres:PasswordFile";
 
     public static string Get(IConfiguration configuration)
     {
@@ -18,9 +23,10 @@ public static class PostgresConnectionString
                 "variable ConnectionStrings__Postgres, e.g. 'Host=127.0.0.1;Port=5432;Database=stchat;Username=stchat;Password=...'.");
         }
 
+        NpgsqlConnectionStringBuilder builder;
         try
         {
-            var builder = new NpgsqlConnectionStringBuilder(value);
+            builder = new NpgsqlConnectionStringBuilder(value);
             if (string.IsNullOrEmpty(builder.Host) || string.IsNullOrEmpty(builder.Database))
             {
                 throw new ArgumentException("Host and Database are required.");
@@ -28,10 +34,18 @@ public static class PostgresConnectionString
         }
         catch (ArgumentException e)
         {
+            // Npgsql's messages name the keyword that is wrong, never a value.
             throw new InvalidOperationException(
                 $"ConnectionStrings:Postgres is not a usable Npgsql connection string: {e.Message}", e);
         }
 
-        return value;
+        var passwordFile = configuration[PasswordFileSetting];
+        if (string.IsNullOrWhiteSpace(passwordFile))
+        {
+            return value;
+        }
+
+        builder.Password = SecretFile.Read(PasswordFileSetting, passwordFile);
+        return builder.ConnectionString;
     }
 }

@@ -17,6 +17,35 @@ public sealed class NatsOptionsValidatorTests
         Assert.Empty(Errors(Valid with { Url = "tls://a.example:4222, nats://b.example:4222,c.example" }));
 
     [Fact]
+    public void A_password_file_goes_with_the_user_and_not_with_a_password()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            Assert.Empty(Errors(Valid with { User = "ingest", PasswordFile = file }));
+            Assert.Contains("Nats:User and Nats:Password go together (the password may come from Nats:PasswordFile)",
+                Assert.Single(Errors(Valid with { PasswordFile = file })), StringComparison.Ordinal);
+            Assert.Contains("Nats:Password and Nats:PasswordFile are both set",
+                Assert.Single(Errors(Valid with { User = "ingest", Password = "p", PasswordFile = file })), StringComparison.Ordinal);
+            Assert.Contains("Nats:Token and Nats:TokenFile are both set",
+                Assert.Single(Errors(Valid with { Token = "t", TokenFile = file })), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_missing_secret_file_names_the_setting()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "stchat-missing-" + Guid.NewGuid().ToString("N"));
+
+        Assert.Contains($"Nats:TokenFile is '{missing}', which does not exist",
+            Assert.Single(Errors(Valid with { TokenFile = missing })), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_url_names_the_setting_and_the_environment_variable()
     {
         var error = Assert.Single(Errors(Valid with { Url = "" }));

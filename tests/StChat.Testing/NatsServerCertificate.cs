@@ -4,8 +4,8 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace StChat.Testing;
 
-// A self-signed certificate for 127.0.0.1 and localhost, written as PEM files for nats-server's --tlscert/--tlskey;
-// the certificate file doubles as the CA file a client trusts.
+// A self-signed certificate for 127.0.0.1 and localhost, written as PEM files for nats-server's --tlscert/--tlskey and
+// Kestrel (Chat:Tls), or as a password-protected PFX; the certificate file doubles as the CA file a client trusts.
 public sealed class NatsServerCertificate : IDisposable
 {
     private readonly string _directory;
@@ -19,9 +19,12 @@ public sealed class NatsServerCertificate : IDisposable
 
     public string KeyFile => Path.Combine(_directory, "server-key.pem");
 
+    // SHA-1 thumbprint in hex, for a client that pins this certificate.
+    public string Thumbprint { get; private init; } = "";
+
     public static NatsServerCertificate Create()
     {
-        var created = new NatsServerCertificate(Directory.CreateTempSubdirectory("stchat-nats-tls-").FullName);
+        var directory = Directory.CreateTempSubdirectory("stchat-nats-tls-").FullName;
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
@@ -31,9 +34,19 @@ public sealed class NatsServerCertificate : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var created = new NatsServerCertificate(directory) { Thumbprint = certificate.Thumbprint };
         File.WriteAllText(created.CertFile, certificate.ExportCertificatePem());
         File.WriteAllText(created.KeyFile, key.ExportPkcs8PrivateKeyPem());
         return created;
+    }
+
+    // The certificate and its key in one PKCS#12 file opened by the password; returns its path.
+    public string WritePfx(string password)
+    {
+        var path = Path.Combine(_directory, "server.pfx");
+        using var certificate = X509Certificate2.CreateFromPemFile(CertFile, KeyFile);
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, password));
+        return path;
     }
 
     public NatsServerOptions ServerOptions(NatsServerOptions? options = null) =>

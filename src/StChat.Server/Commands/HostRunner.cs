@@ -7,8 +7,8 @@ using Npgsql;
 namespace StChat.Server.Commands;
 
 // Runs a built host until SIGTERM or Ctrl-C and turns how it ended into the exit code: 0 for a clean stop, 1 with a
-// logged reason for invalid configuration, a server that cannot be reached at start, a port that cannot be bound, or
-// a worker that failed (JetStream refused the stream settings, say).
+// logged reason for invalid configuration, a server that cannot be reached at start, a port that cannot be bound, a TLS
+// certificate that cannot be opened, or a worker that failed (JetStream refused the stream settings, say).
 internal static class HostRunner
 {
     // Long enough for an ingest batch in flight to commit and be acknowledged, and for chat exit events to be stored.
@@ -33,7 +33,7 @@ internal static class HostRunner
             logger.LogError("Cannot listen on {Urls}: {Error}", urls, e.Message);
             return 1;
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
         {
             logger.LogError("Could not start: {Error}", e.Message);
             return 1;

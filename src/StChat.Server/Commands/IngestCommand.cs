@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,7 +20,8 @@ internal static class IngestCommand
         try
         {
             builder.Services.AddStChatIngest(builder.Configuration);
-            builder.AddStChatOperations(urls);
+            builder.WebHost.UseUrls(OperationsServiceCollectionExtensions.WithMetricsAddress(builder.Configuration, urls));
+            builder.AddStChatOperations();
             app = builder.Build();
         }
         catch (InvalidOperationException e)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using StChat.Catalogue;
 using StChat.Chat;
 using StChat.Server.Operations;
+using StChat.Server.Tls;
 
 namespace StChat.Server.Commands;
 
@@ -25,14 +26,19 @@ internal static class WebHostCommand
             urls = builder.Configuration[$"{ChatOptions.SectionName}:Url"] ?? ChatOptions.DefaultUrl;
         }
 
-        builder.WebHost.UseUrls(urls);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = HostRunner.ShutdownTimeout);
 
         WebApplication app;
         try
         {
+            var addresses = OperationsServiceCollectionExtensions.WithMetricsAddress(builder.Configuration, urls);
+            if (!builder.AddStChatTls(addresses))
+            {
+                builder.WebHost.UseUrls(addresses);
+            }
+
             addFeatures(builder.Services, builder.Configuration);
-            builder.AddStChatOperations(urls);
+            builder.AddStChatOperations();
             app = builder.Build();
         }
         catch (InvalidOperationException e)

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -40,18 +40,23 @@ internal static class OperationsServiceCollectionExtensions
         "messaging.client.sent.messages",
     ];
 
+    /// <summary>The addresses a role listens on: <paramref name="urls"/> (its public addresses) plus Metrics:Url when set.</summary>
+    public static string WithMetricsAddress(IConfiguration configuration, string urls)
+    {
+        var metricsUrl = configuration[$"{MetricsOptions.SectionName}:Url"];
+        return string.IsNullOrEmpty(metricsUrl) ? urls : $"{urls};{metricsUrl}";
+    }
+
     /// <summary>
-    /// Health checks, metrics and the listeners for them: <paramref name="urls"/> (the role's public address) plus
-    /// Metrics:Url when set. Call after the features are registered: the checks follow what they registered (PostgreSQL
-    /// always, NATS when a connection is registered, the JetStream consumer for ingest).
+    /// Health checks and metrics. Call after the features are registered: the checks follow what they registered
+    /// (PostgreSQL always, NATS when a connection is registered, the JetStream consumer for ingest). The caller listens
+    /// on <see cref="WithMetricsAddress"/>.
     /// </summary>
-    public static WebApplicationBuilder AddStChatOperations(this WebApplicationBuilder builder, string urls)
+    public static WebApplicationBuilder AddStChatOperations(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<MetricsOptions>().Bind(builder.Configuration.GetSection(MetricsOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>());
-        var metricsUrl = builder.Configuration[$"{MetricsOptions.SectionName}:Url"];
-        builder.WebHost.UseUrls(string.IsNullOrEmpty(metricsUrl) ? urls : $"{urls};{metricsUrl}");
 
         var ingest = services.Any(d => d.ServiceType == typeof(IngestMetrics));
         var nats = services.Any(d => d.ServiceType == typeof(NatsConnection));

@@ -27,9 +27,11 @@ public sealed class ChatClient : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<ChatClient> ConnectAsync(Uri uri, string? token = null)
+    // `certificateCheck`: how a wss:// client judges the server's certificate (a test pins its own self-signed one).
+    public static async Task<ChatClient> ConnectAsync(Uri uri, string? token = null, System.Net.Security.RemoteCertificateValidationCallback? certificateCheck = null)
     {
         var socket = new ClientWebSocket();
+        socket.Options.RemoteCertificateValidationCallback = certificateCheck;
         if (token is not null)
         {
             socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
@@ -149,6 +151,9 @@ public sealed class ChatClient : IAsyncDisposable
 
         await _receiving;
     }
+
+    // Drops the connection without a close handshake, as a client that loses its network does.
+    public void Abort() => _socket.Abort();
 
     public async ValueTask DisposeAsync()
     {

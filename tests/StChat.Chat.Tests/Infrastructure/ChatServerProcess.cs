@@ -5,8 +5,8 @@ using StChat.Testing;
 
 namespace StChat.Chat.Tests.Infrastructure;
 
-// The built StChat.Server.dll run as `dotnet StChat.Server.dll chat --urls ...`, a separate process that can be
-// killed for real.
+// The built StChat.Server.dll run as `dotnet StChat.Server.dll chat --urls ...` (or serve, or feeds), a separate process
+// that can be killed for real.
 public sealed class ChatServerProcess : IAsyncDisposable
 {
     private readonly string _connectionString;
@@ -24,9 +24,17 @@ public sealed class ChatServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    public Uri BaseUri => new($"ws://127.0.0.1:{Port}/");
+    // The server command: chat, or serve (ingest beside chat), or feeds (with Arguments such as --count).
+    public string Command { get; init; } = "chat";
 
-    public Uri HttpUri => new($"http://127.0.0.1:{Port}/");
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    // Listen on https:// (the certificate comes from the Chat:Tls settings in the environment): wss:// clients.
+    public bool Tls { get; init; }
+
+    public Uri BaseUri => new($"{(Tls ? "wss" : "ws")}://127.0.0.1:{Port}/");
+
+    public Uri HttpUri => new($"{(Tls ? "https" : "http")}://127.0.0.1:{Port}/");
 
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
@@ -45,6 +53,39 @@ public sealed class ChatServerProcess : IAsyncDisposable
 
     public async Task StartAsync()
     {
+        var process = Launch();
+        await Eventually.Until(async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"stchat chat exited with {process.ExitCode}:\n{Log}");
+            }
+
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", Port);
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), $"stchat chat listens on port {Port}");
+    }
+
+    // For a command that ends on its own (feeds --count) or a server expected to refuse its configuration: starts it and
+    // returns its exit code.
+    public async Task<int> RunUntilExitAsync()
+    {
+        var process = Launch();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode;
+    }
+
+    private Process Launch()
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -52,9 +93,18 @@ public sealed class ChatServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(ServerDll());
-        info.ArgumentList.Add("chat");
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{Port}");
+        info.ArgumentList.Add(Command);
+        if (Command != "feeds")
+        {
+            info.ArgumentList.Add("--urls");
+            info.ArgumentList.Add($"{(Tls ? "https" : "http")}://127.0.0.1:{Port}");
+        }
+
+        foreach (var argument in Arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         info.Environment["ConnectionStrings__Postgres"] = _connectionString;
         info.Environment["Logging__LogLevel__Default"] = "Information";
         foreach (var (key, value) in LiftedLimits.Chat)
@@ -74,25 +124,7 @@ public sealed class ChatServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-
-        await Eventually.Until(async () =>
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"stchat chat exited with {process.ExitCode}:\n{Log}");
-            }
-
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync("127.0.0.1", Port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), $"stchat chat listens on port {Port}");
+        return process;
     }
 
     public async Task KillAsync()

@@ -48,7 +48,8 @@ public sealed class UpProcess : IAsyncDisposable
         }
     }
 
-    public static UpProcess Start()
+    // `upArguments`: what follows `up` (by default --nginx --rate 1).
+    public static UpProcess Start(IReadOnlyList<string>? upArguments = null)
     {
         var privateDir = Directory.CreateTempSubdirectory("stchat-up-");
         var checkout = Path.Combine(privateDir.FullName, "stchat");
@@ -63,7 +64,7 @@ public sealed class UpProcess : IAsyncDisposable
         };
         // A terminal's Ctrl-C reaches a process whose SIGINT is not ignored; a test host started in the background
         // may pass on an ignored SIGINT, which bash then cannot trap.
-        foreach (var arg in (string[])["--default-signal=INT", Path.Combine(checkout, "stchat"), "up", "--nginx", "--rate", "1"])
+        foreach (var arg in (string[])["--default-signal=INT", Path.Combine(checkout, "stchat"), "up", .. upArguments ?? ["--nginx", "--rate", "1"]])
         {
             info.ArgumentList.Add(arg);
         }
