@@ -91,8 +91,8 @@ public sealed class NatsUrlTests
             .ToString();
 
         Assert.All(["url-pa55", "pa55w0rd", "t0k3n"], secret => Assert.DoesNotContain(secret, printed, StringComparison.Ordinal));
-        Assert.Contains("Url = nats://alice:***@h:4222, Name = stchat, User = bob, Password = ***, Token = ***", printed,
-            StringComparison.Ordinal);
+        Assert.Contains("Url = nats://alice:***@h:4222, Name = stchat, User = bob, Password = ***, ", printed, StringComparison.Ordinal);
+        Assert.Contains(", Token = ***, ", printed, StringComparison.Ordinal);
         Assert.Contains("MaxReconnectAttempts = -1", printed, StringComparison.Ordinal);
     }
 

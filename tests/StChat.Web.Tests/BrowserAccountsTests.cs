@@ -21,9 +21,6 @@ public sealed class BrowserAccountsTests(StackFixture stack)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
     private const string Password = "correct horse battery";
 
-    // STCHAT_UPDATE_SCREENSHOTS=1 also writes the screenshots to docs/screenshots/ (see the README there).
-    private static readonly bool UpdateDocs = Environment.GetEnvironmentVariable("STCHAT_UPDATE_SCREENSHOTS") == "1";
-
     [Fact]
     public async Task Unread_badges_clear_in_every_tab_on_reading_and_a_third_account_cannot_open_the_conversation()
     {
@@ -47,7 +44,7 @@ public sealed class BrowserAccountsTests(StackFixture stack)
         await ann.GotoAsync(stack.Serve.HttpUri.ToString());
         await ann.FillAsync("#auth-name", annName);
         await ann.FillAsync("#auth-password", Password);
-        await ShootAsync(ann, "sign-in");
+        await Screenshots.TakeAsync(ann, "sign-in");
         await ann.ClickAsync("#signup");
         await WaitSignedInAsync(ann, annName);
 
@@ -80,7 +77,7 @@ public sealed class BrowserAccountsTests(StackFixture stack)
             await Expect(tab.Locator("#conv-title")).ToHaveTextAsync($"#{room}");
         }
 
-        await ShootAsync(bob, "conversation-with-badge");
+        await Screenshots.TakeAsync(bob, "conversation-with-badge");
 
         // 3. Bob opens the conversation in one tab: the badge clears in both, and Ann sees that Bob has read it.
         await bob.ClickAsync($"#conversations li[data-room='{dm}']");
@@ -112,13 +109,13 @@ public sealed class BrowserAccountsTests(StackFixture stack)
 
         await SendAsync(bob, "Yes! I'll bring the map.");
         await WaitForMessageAsync(ann, "Yes! I'll bring the map.");
-        await ShootAsync(ann, "conversation-seen");
+        await Screenshots.TakeAsync(ann, "conversation-seen");
 
         // Ann makes a group with Bob; Bob's tabs are told about it over their sockets.
         await ann.ClickAsync("#new-group");
         await ann.FillAsync("#group-title", "Saturday walk");
         await ann.FillAsync("#group-members", bobName);
-        await ShootAsync(ann, "group-creation");
+        await Screenshots.TakeAsync(ann, "group-creation");
         await ann.ClickAsync("#group-create");
         await Expect(ann.Locator("#conv-title")).ToHaveTextAsync("Saturday walk", new() { Timeout = Ms(Patience) });
         var group = await ann.Locator("#conversations li.current").GetAttributeAsync("data-room");
@@ -166,7 +163,7 @@ public sealed class BrowserAccountsTests(StackFixture stack)
         await Expect(bob.Locator("#conv-compose")).ToBeHiddenAsync(new() { Timeout = Ms(Patience) });
         await Expect(bob.Locator($"#conversations li[data-room='{group}']")).ToHaveClassAsync(new Regex("gone"), new() { Timeout = Ms(Patience) });
         await Expect(ann.Locator("#conv-members")).ToHaveTextAsync($"{annName}, {carolName}");
-        await ShootAsync(ann, "group-conversation");
+        await Screenshots.TakeAsync(ann, "group-conversation");
 
         // Bob logs out in one tab: the other is signed out with it.
         await bob.ClickAsync("#logout");
@@ -391,15 +388,4 @@ public sealed class BrowserAccountsTests(StackFixture stack)
 
     private Uri WebSocketUri(string path, string token) =>
         new UriBuilder(stack.Serve.HttpUri) { Scheme = "ws", Path = path, Query = "access_token=" + Uri.EscapeDataString(token) }.Uri;
-
-    private static async Task ShootAsync(IPage page, string name)
-    {
-        var png = await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.ArtifactsDirectory, name + ".png") });
-        if (UpdateDocs)
-        {
-            var docs = Path.Combine(Repository.Root, "docs", "screenshots");
-            Directory.CreateDirectory(docs);
-            await File.WriteAllBytesAsync(Path.Combine(docs, name + ".png"), png);
-        }
-    }
 }

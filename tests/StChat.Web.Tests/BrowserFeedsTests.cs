@@ -15,9 +15,6 @@ public sealed class BrowserFeedsTests(PostgresDatabaseFixture database) : IClass
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    // STCHAT_UPDATE_SCREENSHOTS=1 also writes the screenshot to docs/screenshots/ (see the README there).
-    private static readonly bool UpdateDocs = Environment.GetEnvironmentVariable("STCHAT_UPDATE_SCREENSHOTS") == "1";
-
     [Fact]
     public async Task Simulated_feed_rows_appear_live_and_the_page_resumes_after_a_server_restart_without_duplicates()
     {
@@ -69,7 +66,7 @@ public sealed class BrowserFeedsTests(PostgresDatabaseFixture database) : IClass
             Assert.Equal(40, await page.Locator("#sports li b").EvaluateAllAsync<int>("bs => bs.reduce((n, b) => n + Number(b.textContent), 0)"));
             Assert.True(await page.Locator("#charts figure").CountAsync() > 0);
             Assert.Empty(errors);
-            await ShootAsync(page, "feeds");
+            await Screenshots.TakeAsync(page, "feeds");
         }
         finally
         {
@@ -104,16 +101,5 @@ public sealed class BrowserFeedsTests(PostgresDatabaseFixture database) : IClass
         using var timeout = new CancellationTokenSource(Patience);
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"feeds exited with {process.ExitCode}:\n{await output}\n{await error}");
-    }
-
-    private static async Task ShootAsync(IPage page, string name)
-    {
-        var png = await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.ArtifactsDirectory, name + ".png") });
-        if (UpdateDocs)
-        {
-            var docs = Path.Combine(Repository.Root, "docs", "screenshots");
-            Directory.CreateDirectory(docs);
-            await File.WriteAllBytesAsync(Path.Combine(docs, name + ".png"), png);
-        }
     }
 }
