@@ -26,12 +26,14 @@ public sealed class BrowserFeedsTests(PostgresDatabaseFixture database) : IClass
             await using var browser = await HeadlessChromium.LaunchAsync(playwright);
             await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
             var page = await context.NewPageAsync();
-            // Script errors and Content-Security-Policy refusals; the failed connections of the outage are expected.
+            // Script errors and Content-Security-Policy refusals. The failed connections of the outage are expected, and
+            // so are the 503s of the restarted server while it is still starting.
             var errors = new List<string>();
             page.Console += (_, message) =>
             {
                 if (message.Type == "error" && !message.Text.Contains("WebSocket", StringComparison.Ordinal)
-                    && !message.Text.Contains("net::ERR_", StringComparison.Ordinal))
+                    && !message.Text.Contains("net::ERR_", StringComparison.Ordinal)
+                    && !message.Text.Contains("the server responded with a status of 503", StringComparison.Ordinal))
                 {
                     errors.Add(message.Text);
                 }

@@ -49,7 +49,7 @@ public sealed class OperationsTests : IAsyncLifetime
     {
         await using var serve = await ServeProcess.StartAsync(await Cluster.CreateDatabaseAsync("ops_pg"), Nats.Url);
         var ready = await ReadyAsync(serve);
-        Assert.Equal(["jetstream", "nats", "postgres"], ready.GetProperty("checks").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["jetstream", "nats", "postgres", "startup"], ready.GetProperty("checks").EnumerateObject().Select(p => p.Name).Order());
 
         await Cluster.StopAsync();
         var stopped = await NotReadyAsync(serve, "postgres");
@@ -76,12 +76,38 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Before_PostgreSQL_can_be_reached_the_process_is_live_and_only_the_operations_paths_answer()
+    {
+        var database = await Cluster.CreateDatabaseAsync("ops_start");
+        await Cluster.StopAsync();
+        await using var serve = await ServeProcess.StartAsync("serve", database, Nats.Url, new Dictionary<string, string>(), untilStarted: false);
+
+        await Eventually.Until(async () =>
+        {
+            using var response = await _http.GetAsync(new Uri(serve.HttpUri, "healthz"));
+            return response.StatusCode == HttpStatusCode.OK;
+        }, Patience, "/healthz answers while the schema migration waits for PostgreSQL");
+        var starting = await NotReadyAsync(serve, "startup");
+        Assert.Equal("Unhealthy", starting.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+        using (var page = await _http.GetAsync(serve.HttpUri))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
+            Assert.NotNull(page.Headers.RetryAfter);
+        }
+
+        await Cluster.StartAgainAsync();
+        await ReadyAsync(serve);
+        using var started = await _http.GetAsync(serve.HttpUri);
+        Assert.Equal(HttpStatusCode.OK, started.StatusCode);
+    }
+
+    [Fact]
     public async Task Chat_on_NATS_is_not_ready_while_NATS_is_down()
     {
         await using var chat = await ServeProcess.StartAsync("chat", await Cluster.CreateDatabaseAsync("ops_nats"), Nats.Url,
             new Dictionary<string, string> { ["Chat__Bus"] = "nats" });
         var ready = await ReadyAsync(chat);
-        Assert.Equal(["nats", "postgres"], ready.GetProperty("checks").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["nats", "postgres", "startup"], ready.GetProperty("checks").EnumerateObject().Select(p => p.Name).Order());
 
         await Nats.StopAsync();
         var down = await NotReadyAsync(chat, "nats");

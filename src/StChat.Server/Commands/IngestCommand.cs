@@ -20,6 +20,7 @@ internal static class IngestCommand
         try
         {
             builder.Services.AddStChatIngest(builder.Configuration);
+            StartupSequence.TakeOver(builder.Services);
             builder.WebHost.UseUrls(OperationsServiceCollectionExtensions.WithMetricsAddress(builder.Configuration, urls));
             builder.AddStChatOperations();
             app = builder.Build();

@@ -38,6 +38,7 @@ internal static class WebHostCommand
             }
 
             addFeatures(builder.Services, builder.Configuration);
+            StartupSequence.TakeOver(builder.Services);
             builder.AddStChatOperations();
             app = builder.Build();
         }

@@ -61,6 +61,11 @@ internal static class OperationsServiceCollectionExtensions
         var ingest = services.Any(d => d.ServiceType == typeof(IngestMetrics));
         var nats = services.Any(d => d.ServiceType == typeof(NatsConnection));
         var checks = services.AddHealthChecks();
+        if (services.Any(d => d.ServiceType == typeof(StartupSequence)))
+        {
+            checks.AddCheck<StartupReadinessCheck>("startup", tags: [ReadyTag]);
+        }
+
         services.TryAddSingleton<PostgresReadinessCheck>();
         checks.AddCheck<PostgresReadinessCheck>("postgres", tags: [ReadyTag]);
         if (nats)

@@ -41,8 +41,9 @@ public sealed class ServeProcess : IAsyncDisposable
 
     // `environment`: more settings in their environment form, e.g. Chat__AllowedOrigins__0.
     // `port`: the port of a process started before, to stand in for it after a restart.
+    // `untilStarted`: false returns as soon as the process runs, before it listens.
     public static async Task<ServeProcess> StartAsync(string command, string postgres, string natsUrl,
-        IReadOnlyDictionary<string, string> environment, CancellationToken ct = default, int? port = null)
+        IReadOnlyDictionary<string, string> environment, CancellationToken ct = default, int? port = null, bool untilStarted = true)
     {
         var listenPort = port ?? TestPorts.GetFreeTcpPort();
         var info = new ProcessStartInfo("dotnet")
@@ -78,7 +79,11 @@ public sealed class ServeProcess : IAsyncDisposable
 
         try
         {
-            await serve.WaitUntilServingAsync(ct);
+            if (untilStarted)
+            {
+                await serve.WaitUntilServingAsync(ct);
+            }
+
             return serve;
         }
         catch
@@ -112,8 +117,7 @@ public sealed class ServeProcess : IAsyncDisposable
 
             try
             {
-                using var response = await http.GetAsync(new Uri(HttpUri, "healthz"), ct);
-                if (response.IsSuccessStatusCode)
+                if (await ServerStart.HasStartedAsync(http, HttpUri, ct))
                 {
                     return;
                 }
@@ -129,7 +133,7 @@ public sealed class ServeProcess : IAsyncDisposable
 
             if (clock.Elapsed > StartTimeout)
             {
-                throw new TimeoutException($"{_process.StartInfo.ArgumentList[1]} did not answer GET /healthz within {StartTimeout}:\n{Log}");
+                throw new TimeoutException($"{_process.StartInfo.ArgumentList[1]} did not finish starting (GET / answered 503 or nothing) within {StartTimeout}:\n{Log}");
             }
 
             await Task.Delay(100, ct);
