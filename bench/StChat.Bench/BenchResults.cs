@@ -31,8 +31,10 @@ internal sealed record BenchResults
 
     public ScaleResult? Scale { get; set; }
 
+    public GrowthResult? Growth { get; set; }
+
     // Sections by the name --only takes; `chat` runs the shootout too.
-    public static IReadOnlyList<string> SectionNames { get; } = ["ingest", "chat", "shootout", "memory", "publish", "accounts", "scale"];
+    public static IReadOnlyList<string> SectionNames { get; } = ["ingest", "chat", "shootout", "memory", "publish", "accounts", "scale", "growth"];
 
     // Takes the sections this run did not measure from an earlier run's results, with that run's provenance and errors,
     // so that `--only` rewrites its own sections of the report and leaves the others as they were.
@@ -49,6 +51,7 @@ internal sealed record BenchResults
                 "memory" => previous.Memory is not null,
                 "publish" => previous.Publish is not null,
                 "accounts" => previous.Accounts is not null,
+                "growth" => previous.Growth is not null,
                 _ => previous.Scale is not null,
             };
             if (has)
@@ -63,6 +66,7 @@ internal sealed record BenchResults
         Publish = measured.Contains("publish") ? Publish : previous.Publish;
         Accounts = measured.Contains("accounts") ? Accounts : previous.Accounts;
         Scale = measured.Contains("scale") ? Scale : previous.Scale;
+        Growth = measured.Contains("growth") ? Growth : previous.Growth;
         if (!measured.Contains("chat") && previous.Chat is { } before)
         {
             // Only the shootout ran (or nothing of the chat): the fan-out, and the shootout when it did not run, are kept.

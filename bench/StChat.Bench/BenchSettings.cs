@@ -60,6 +60,20 @@ internal sealed record BenchSettings
 
     public TimeSpan MultiDuration { get; init; }
 
+    // The growth section: the sizes it builds with COPY before measuring, the backlog the worker drains, and how
+    // many resumes and joins it times. Not required, so results saved before the section existed still render.
+    public long GrowthCatalogueRows { get; init; }
+
+    public long GrowthChatEvents { get; init; }
+
+    public int GrowthChatRooms { get; init; }
+
+    public long GrowthLargeRoomEvents { get; init; }
+
+    public int GrowthIngestMessages { get; init; }
+
+    public int GrowthSamples { get; init; }
+
     public int OpenFileLimit { get; init; }
 
     public List<string> Limits { get; init; } = [];
@@ -118,6 +132,12 @@ internal sealed record BenchSettings
         MultiRooms = 100,
         MultiRates = [50, 150, 400],
         MultiDuration = TimeSpan.FromSeconds(15),
+        GrowthCatalogueRows = 10_000_000,
+        GrowthChatEvents = 10_000_000,
+        GrowthChatRooms = 1_000,
+        GrowthLargeRoomEvents = 1_000_000,
+        GrowthIngestMessages = 1_000_000,
+        GrowthSamples = 1_000,
     };
 
     public static BenchSettings QuickRun { get; } = new()
@@ -143,5 +163,11 @@ internal sealed record BenchSettings
         MultiRooms = 30,
         MultiRates = [50, 200],
         MultiDuration = TimeSpan.FromSeconds(5),
+        GrowthCatalogueRows = 100_000,
+        GrowthChatEvents = 100_000,
+        GrowthChatRooms = 100,
+        GrowthLargeRoomEvents = 10_000,
+        GrowthIngestMessages = 50_000,
+        GrowthSamples = 100,
     };
 }

@@ -40,10 +40,13 @@ internal sealed class ChatTarget(string name, bool stchat, int port, ChildProces
     ];
 
     // `extraArgs` come after the defaults below, so they override them.
-    public static async Task<ChatTarget> StartStChatAsync(BenchEnvironment env, string database, string[] extraArgs, CancellationToken ct)
+    public static async Task<ChatTarget> StartStChatAsync(BenchEnvironment env, string database, string[] extraArgs, CancellationToken ct) =>
+        await StartStChatOnAsync(env, await env.Postgres.CreateDatabaseAsync(database, ct), extraArgs, ct);
+
+    // Ours on a database that exists already (and may hold data).
+    public static async Task<ChatTarget> StartStChatOnAsync(BenchEnvironment env, string connectionString, string[] extraArgs, CancellationToken ct)
     {
         var port = global::StChat.Testing.TestPorts.GetFreeTcpPort();
-        var connectionString = await env.Postgres.CreateDatabaseAsync(database, ct);
         var process = await env.StartServerAsync("chat", "chat is listening on", new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = connectionString,

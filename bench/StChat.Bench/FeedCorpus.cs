@@ -7,11 +7,11 @@ namespace StChat.Bench;
 internal sealed class FeedCorpus
 {
     private static readonly string[] Teams = ["Yankees", "Red Sox", "Lakers", "Celtics", "Chiefs", "Eagles", "Alcaraz", "Sinner"];
-    private static readonly string[] Plays = ["Home run, 2 RBI", "Dunk", "Touchdown pass, 40 yds", "Ace", "Timeout", "Birdie on hole 7"];
-    private static readonly (string Symbol, string Market)[] Instruments =
+    internal static readonly string[] Plays = ["Home run, 2 RBI", "Dunk", "Touchdown pass, 40 yds", "Ace", "Timeout", "Birdie on hole 7"];
+    internal static readonly (string Symbol, string Market)[] Instruments =
         [("AAPL", "NASDAQ"), ("MSFT", "NASDAQ"), ("NVDA", "NASDAQ"), ("JPM", "NYSE"), ("KO", "NYSE"), ("XOM", "NYSE")];
 
-    private static readonly string[] States = ["FILLED", "PARTIALLY_FILLED", "NEW", "CANCELED"];
+    internal static readonly string[] States = ["FILLED", "PARTIALLY_FILLED", "NEW", "CANCELED"];
 
     private FeedCorpus(string[] subjects, byte[][] payloads)
     {

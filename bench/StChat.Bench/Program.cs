@@ -4,9 +4,11 @@ using System.Text.Json.Serialization;
 using StChat.Bench;
 using StChat.Testing;
 
-// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,publish,accounts,scale] [--repo DIR]   run and write the report
+// Usage: StChat.Bench [--quick] [--only ingest,chat,shootout,memory,publish,accounts,scale,growth] [--repo DIR]   run and write the report
 //        (chat is the fan-out and the shootout; shootout alone skips the fan-out; with --only, the other sections of
 //        the report are kept from the previous results file of the same kind, quick or full)
+//        (growth runs only when named: it builds tens of millions of rows first; --growth-catalogue N, --growth-chat N,
+//        --growth-rooms N and --growth-large-room N change its sizes)
 //        StChat.Bench report <results.json> [--repo DIR]                      render the report again from results
 // A latency of a run that received nothing is NaN, and is saved as such rather than failing the write.
 var jsonOptions = new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -35,7 +37,14 @@ if (bun is null && only.Any(o => o is "chat" or "shootout" or "memory"))
 }
 
 var settings = (quick ? BenchSettings.QuickRun : BenchSettings.Full).FitToOpenFileLimit(OpenFileLimit());
-using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 25));
+settings = settings with
+{
+    GrowthCatalogueRows = LongArg(args, "--growth-catalogue") ?? settings.GrowthCatalogueRows,
+    GrowthChatEvents = LongArg(args, "--growth-chat") ?? settings.GrowthChatEvents,
+    GrowthChatRooms = (int?)LongArg(args, "--growth-rooms") ?? settings.GrowthChatRooms,
+    GrowthLargeRoomEvents = LongArg(args, "--growth-large-room") ?? settings.GrowthLargeRoomEvents,
+};
+using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes((quick ? 10 : 25) + (only.Contains("growth") ? 60 : 0)));
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
@@ -86,6 +95,11 @@ await using (var postgres = await BenchPostgres.StartAsync(ct))
     if (only.Contains("scale"))
     {
         await RunAsync("scale", async () => results.Scale = await new ScaleScenario(env, results.Command).RunAsync(ct));
+    }
+
+    if (only.Contains("growth"))
+    {
+        await RunAsync("growth", async () => results.Growth = await new GrowthScenario(env).RunAsync(ct));
     }
 }
 
@@ -188,6 +202,9 @@ static int OpenFileLimit()
     var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
     return soft == "unlimited" ? int.MaxValue : int.Parse(soft, System.Globalization.CultureInfo.InvariantCulture);
 }
+
+static long? LongArg(string[] args, string name) =>
+    ArgValue(args, name) is { } value ? long.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : null;
 
 static string? ArgValue(string[] args, string name)
 {

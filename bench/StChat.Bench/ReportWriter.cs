@@ -98,6 +98,11 @@ internal static partial class ReportWriter
             await ScaleAsync(md, scale, r, docs, targets, remains, ct);
         }
 
+        if (r.Growth is { } growth)
+        {
+            Growth(md, growth, targets, remains);
+        }
+
         var summary = new StringBuilder();
         summary.AppendLine("## Targets");
         summary.AppendLine();
@@ -145,6 +150,7 @@ internal static partial class ReportWriter
         md.AppendLine("./stchat bench --only ingest,publish   # those sections only; the others are kept from bench/results/full.json");
         md.AppendLine("./stchat bench --only accounts         # sign-in rate, REST post → /ws latency, /ws with 20 conversations per socket");
         md.AppendLine("./stchat bench --only scale           # 2 chat nodes, 2 ingest workers, staleness without NATS; also writes SCALING.md");
+        md.AppendLine("./stchat bench --only growth          # ingest and chat on 10M catalogue rows and 10M chat events, built by COPY first");
         md.AppendLine("dotnet bench/StChat.Bench/bin/Release/net10.0/StChat.Bench.dll report bench/results/full.json   # re-render from saved results");
         md.AppendLine("```");
         md.AppendLine();

@@ -24,7 +24,7 @@ internal sealed partial class ScaleScenario
 
     private async Task<ScaleIngestRun> RunIngestAsync(FeedCorpus corpus, int workers, CancellationToken ct)
     {
-        await DeleteStreamAsync(ct);
+        await DeleteStreamAsync(env, ct);
         var connectionString = await env.Postgres.CreateDatabaseAsync($"bench_scale_ingest{workers}", ct);
         var processes = new List<ChildProcess>();
         try
@@ -73,7 +73,7 @@ internal sealed partial class ScaleScenario
     }
 
     // A fresh stream per run, so the backlog is exactly the corpus (the ingest section leaves its stream behind).
-    private async Task DeleteStreamAsync(CancellationToken ct)
+    internal static async Task DeleteStreamAsync(BenchEnvironment env, CancellationToken ct)
     {
         await using var nats = new NatsConnection(new NatsOpts { Url = env.Nats.Url, Name = "bench-scale" });
         var js = new NatsJSContext(nats);
@@ -110,7 +110,7 @@ internal sealed partial class ScaleScenario
         throw new TimeoutException($"The ingest workers did not store {expected} messages within {timeout}.");
     }
 
-    private static async Task SignalAsync(int pid, string signal, CancellationToken ct)
+    internal static async Task SignalAsync(int pid, string signal, CancellationToken ct)
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -76,6 +77,20 @@ internal sealed class StChatApi : IDisposable
         using var response = await _http.SendAsync(request, ct);
         var elapsed = Stopwatch.GetElapsedTime(started);
         return (response.StatusCode, elapsed, response.IsSuccessStatusCode ? null : await response.Content.ReadAsStringAsync(ct));
+    }
+
+    // GET /api/conversations/{room}/events?before=N&limit=L: how many events came back and how long the call took.
+    public async Task<(int Events, TimeSpan Elapsed)> ReadEventsBeforeAsync(string token, string room, long before, int limit, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get,
+            $"api/conversations/{Uri.EscapeDataString(room)}/events?before={before.ToString(CultureInfo.InvariantCulture)}&limit={limit.ToString(CultureInfo.InvariantCulture)}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var started = Stopwatch.GetTimestamp();
+        using var response = await _http.SendAsync(request, ct);
+        await ExpectAsync(response, HttpStatusCode.OK, "GET /api/conversations/{key}/events", ct);
+        using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        return (body.RootElement.GetProperty("events").GetArrayLength(), elapsed);
     }
 
     public void Dispose() => _http.Dispose();
