@@ -19,8 +19,9 @@ internal sealed class PostgresReadinessCheck : ReadinessProbe, IDisposable
         var builder = new NpgsqlConnectionStringBuilder(PostgresConnectionString.Get(configuration))
         {
             Pooling = false,
-            Timeout = (int)Patience.TotalSeconds,
-            CommandTimeout = (int)Patience.TotalSeconds,
+            // Longer than the probe's own bound, so a server that does not answer is always reported as such.
+            Timeout = (int)Patience.TotalSeconds + 2,
+            CommandTimeout = (int)Patience.TotalSeconds + 2,
             ApplicationName = "stchat-readiness",
         };
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);

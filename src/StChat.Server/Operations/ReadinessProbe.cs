@@ -41,7 +41,8 @@ internal abstract class ReadinessProbe : IHealthCheck
             // A driver may honour the token only as far as the server answers; the wait does not depend on it.
             return await ProbeAsync(patience.Token).WaitAsync(Patience);
         }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        // Out of time, however the driver reports it: Npgsql, for one, throws its own exception for a cancelled connect.
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException || patience.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy($"{NoAnswer} within {Patience.TotalSeconds:0} s.");
         }
