@@ -132,21 +132,31 @@
   }
 
   // The counts up to the horizon come from the server; rows after it are counted as they arrive. The socket starts a
-  // little before the horizon so that a fresh page has recent rows and prices to show.
+  // little before the horizon so that a fresh page has recent rows and prices to show. Until the server has told the
+  // horizon (it may be starting, or away) the page waits and asks again, rather than read the catalogue from its start.
+  async function loadCounts() {
+    const response = await fetch(`${httpBase()}/api/feeds/sports`);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const sports = await response.json();
+    countedUpTo = sports.horizon;
+    cursor = Math.max(0, sports.horizon - HISTORY_SEQS);
+    for (const { sport, count } of sports.sports) sportCounts.set(sport, count);
+    renderCounts();
+  }
+
   async function start() {
-    try {
-      const response = await fetch(`${httpBase()}/api/feeds/sports`);
-      if (response.ok) {
-        const sports = await response.json();
-        countedUpTo = sports.horizon;
-        cursor = Math.max(0, sports.horizon - HISTORY_SEQS);
-        for (const { sport, count } of sports.sports) sportCounts.set(sport, count);
-        renderCounts();
+    for (;;) {
+      try {
+        await loadCounts();
+        break;
+      } catch {
+        const wait = backoff.next();
+        setStatus(status, "closed", `waiting for the server; retrying in ${Math.ceil(wait / 1000)} s`);
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
-    } catch {
-      // Without the counts the page still follows the feed from the start of the catalogue.
     }
 
+    backoff.reset();
     connect();
     refreshStats();
     setInterval(refreshStats, STATS_INTERVAL_MS);

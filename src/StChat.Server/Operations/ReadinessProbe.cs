@@ -3,24 +3,30 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace StChat.Server.Operations;
 
 /// <summary>
-/// A readiness check that asks a server. Callers that arrive while a probe is under way share it, so a burst of
-/// /readyz requests costs one probe, and every probe ends within <see cref="Patience"/> even against a server that
-/// hangs instead of refusing (paused, or behind a network that drops packets).
+/// A readiness check that asks a server. Callers that arrive while a probe is under way, or within
+/// <see cref="Reuse"/> of its start, share it, so /readyz requests however many cost at most one probe a second, and
+/// every probe ends within <see cref="Patience"/> even against a server that hangs instead of refusing (paused, or
+/// behind a network that drops packets).
 /// </summary>
 internal abstract class ReadinessProbe : IHealthCheck
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
 
+    private static readonly long Reuse = (long)TimeSpan.FromSeconds(1).TotalMilliseconds;
+
     private readonly Lock _gate = new();
     private Task<HealthCheckResult>? _probe;
+    private long _probeStarted;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            if (_probe is not { IsCompleted: false })
+            var now = Environment.TickCount64;
+            if (_probe is null || (_probe.IsCompleted && now - _probeStarted >= Reuse))
             {
                 _probe = RunAsync();
+                _probeStarted = now;
             }
 
             return _probe.WaitAsync(cancellationToken);
