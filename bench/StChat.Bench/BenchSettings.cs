@@ -9,7 +9,7 @@ internal sealed record BenchSettings
 
     public required TimeSpan OriginalDesignDuration { get; init; }
 
-    public int LatencyRate { get; init; } = 5_000;
+    public int[] LatencyRates { get; init; } = [5_000, 20_000];
 
     public required TimeSpan LatencyDuration { get; init; }
 

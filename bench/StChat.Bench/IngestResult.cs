@@ -28,17 +28,23 @@ internal sealed record IngestResult
 
     public double DecodeRate { get; init; }
 
-    public double LatencyTargetRate { get; init; }
+    /// <summary>The worker drained the same backlog once per configuration; the default one is the headline rate.</summary>
+    public List<IngestVariantResult> Variants { get; init; } = [];
 
-    public double LatencyActualRate { get; init; }
-
-    public long LatencySamples { get; init; }
-
-    public double LatencyP50Ms { get; init; }
-
-    public double LatencyP99Ms { get; init; }
-
-    public double LatencyMaxMs { get; init; }
+    public List<IngestLatencyResult> Latency { get; init; } = [];
 
     public string PostgresSettings { get; init; } = "";
 }
+
+internal sealed record IngestVariantResult(string Name, string Settings, bool IsDefault, double Seconds, double Rate, long Rows)
+{
+    // CPU time used during the drain by the worker, nats-server and PostgreSQL (every backend).
+    public double WorkerCpuSeconds { get; init; }
+
+    public double NatsCpuSeconds { get; init; }
+
+    public double PostgresCpuSeconds { get; init; }
+}
+
+internal sealed record IngestLatencyResult(
+    double TargetRate, double ActualRate, long Samples, double P50Ms, double P99Ms, double MaxMs);

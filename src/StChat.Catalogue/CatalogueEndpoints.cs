@@ -13,6 +13,7 @@ namespace StChat.Catalogue;
 internal sealed class CatalogueEndpoints(
     CatalogueHorizon horizon,
     CatalogueReader reader,
+    SportTally sports,
     IOptions<CatalogueOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<CatalogueEndpoints> logger)
@@ -65,9 +66,8 @@ internal sealed class CatalogueEndpoints(
             return unavailable;
         }
 
-        var upTo = horizon.Horizon;
-        var counts = await reader.ReadSportCountsAsync(horizon.Stream, upTo, context.RequestAborted);
-        return TypedResults.Json(new SportsResponse(upTo, counts), CatalogueJsonContext.Default.SportsResponse);
+        var counts = await sports.ReadAsync(horizon.Stream, horizon.Horizon, context.RequestAborted);
+        return TypedResults.Json(counts, CatalogueJsonContext.Default.SportsResponse);
     }
 
     // `/feeds/ws?after=N`: refused with plain text before the upgrade when anything is wrong, like the chat sockets.

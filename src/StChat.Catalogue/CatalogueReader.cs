@@ -33,7 +33,7 @@ internal sealed class CatalogueReader(NpgsqlDataSource dataSource)
     private static readonly string Executions = $"SELECT {ExecutionColumns} {Range} ORDER BY stream_seq LIMIT $4";
 
     private const string SportCounts = """
-        SELECT sport, count(*) FROM sport_event WHERE stream = $1 AND stream_seq <= $2 GROUP BY sport ORDER BY 2 DESC, 1
+        SELECT sport, count(*) FROM sport_event WHERE stream = $1 AND stream_seq > $2 AND stream_seq <= $3 GROUP BY sport
         """;
 
     // The newest row of either table at or below the horizon: how long it waited between broker and commit.
@@ -72,10 +72,12 @@ internal sealed class CatalogueReader(NpgsqlDataSource dataSource)
         return rows;
     }
 
-    public async Task<List<SportCount>> ReadSportCountsAsync(string stream, long upTo, CancellationToken ct)
+    /// <summary>sport_event rows per sport with <paramref name="after"/> &lt; seq &lt;= <paramref name="upTo"/>.</summary>
+    public async Task<List<SportCount>> ReadSportCountsAsync(string stream, long after, long upTo, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(SportCounts);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var counts = new List<SportCount>();

@@ -33,6 +33,7 @@ public static class CatalogueServiceCollectionExtensions
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CatalogueReader>();
+        services.TryAddSingleton<SportTally>();
         services.TryAddSingleton<CatalogueHorizon>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CatalogueHorizon>(sp => sp.GetRequiredService<CatalogueHorizon>()));
         services.TryAddSingleton<CatalogueEndpoints>();

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using StChat.Storage;
@@ -7,17 +8,20 @@ using StChat.Storage;
 namespace StChat.Ingest;
 
 /// <summary>
-/// Stores one batch in one transaction and one round trip: a check that the batch's sequence numbers are not stored
-/// for other messages, then a multi-row <c>INSERT ... SELECT FROM unnest(...)</c> per table, sent together as an
-/// <see cref="NpgsqlBatch"/>. A message whose (stream, stream_seq) is already stored, in its own table or (decoded
-/// differently on an earlier delivery) in another, is skipped, which is what makes a redelivered or re-fetched
-/// message harmless.
+/// Stores one batch in one transaction. With <see cref="StoreMethod.Copy"/> (the default) the decoded rows go by binary
+/// COPY into session-local staging tables and one <c>INSERT ... SELECT</c> per table moves them into the catalogue;
+/// with <see cref="StoreMethod.Unnest"/> they go as array parameters of one <c>INSERT ... SELECT FROM unnest(...)</c>
+/// per table, all in one round trip. A message whose (stream, stream_seq) is already stored, in its own table or
+/// (decoded differently on an earlier delivery) in another, is skipped, which is what makes a redelivered or re-fetched
+/// message harmless. Only when some were skipped does the store look at what was stored under those numbers, to tell a
+/// redelivery from a stream that was created again.
 /// </summary>
-internal sealed partial class CatalogueStore(NpgsqlDataSource dataSource, ILogger<CatalogueStore> logger)
+internal sealed partial class CatalogueStore(
+    NpgsqlDataSource dataSource, IOptions<IngestOptions> options, ILogger<CatalogueStore> logger) : IAsyncDisposable
 {
     // A genuine redelivery carries the broker's original timestamp, so a stored row with the same sequence number and
     // another published_at is another message: the stream was deleted and created again and counts from 1 anew.
-    // Three primary-key probes per message, nearly all misses.
+    // Three primary-key probes per message; run only for a batch of which some rows were already stored.
     private const string FindOtherMessage = """
         SELECT r.seq, c.stored_in, c.published_at, r.published_at
         FROM unnest($2::bigint[], $3::timestamptz[]) AS r(seq, published_at)
@@ -33,36 +37,42 @@ internal sealed partial class CatalogueStore(NpgsqlDataSource dataSource, ILogge
         """;
 
     // Each message lives in exactly one table. The NOT EXISTS clauses keep it so when a newer or older decoder judges
-    // a redelivered message differently; ON CONFLICT covers the same table. (Two transactions storing the same message
-    // at the same moment into different tables would not see each other; that needs two workers holding one message
-    // at once, which the broker only allows after AckWait passed without +WPI.)
-    private const string InsertSportEvents = """
+    // a redelivered message differently (or a recreated stream reuses a number); ON CONFLICT covers the same table.
+    // Either way the row counts as skipped, which sends the batch to the FindOtherMessage check. (Two transactions
+    // storing the same message at the same moment into different tables would not see each other; that needs two
+    // workers holding one message at once, which the broker only allows after AckWait passed without +WPI.)
+    private const string NotInSportEvent = "NOT EXISTS (SELECT FROM sport_event s WHERE s.stream = $1 AND s.stream_seq = r.stream_seq)";
+    private const string NotInExecution = "NOT EXISTS (SELECT FROM execution e WHERE e.stream = $1 AND e.stream_seq = r.stream_seq)";
+    private const string NotInRejects = "NOT EXISTS (SELECT FROM feed_rejects f WHERE f.stream = $1 AND f.stream_seq = r.stream_seq)";
+
+    private const string InsertSportEvents = $"""
         INSERT INTO sport_event (stream, stream_seq, sport, match_title, data_event, published_at)
         SELECT $1, r.*
         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-             AS r(seq, sport, match_title, data_event, published_at)
-        WHERE NOT EXISTS (SELECT FROM feed_rejects f WHERE f.stream = $1 AND f.stream_seq = r.seq)
+             AS r(stream_seq, sport, match_title, data_event, published_at)
+        WHERE {NotInExecution} AND {NotInRejects}
         ON CONFLICT (stream, stream_seq) DO NOTHING
         """;
 
-    private const string InsertExecutions = """
+    private const string InsertExecutions = $"""
         INSERT INTO execution (stream, stream_seq, symbol, market, price, quantity, execution_epoch, state_symbol, published_at)
         SELECT $1, r.*
         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::real[], $6::real[], $7::bigint[], $8::text[], $9::timestamptz[])
-             AS r(seq, symbol, market, price, quantity, execution_epoch, state_symbol, published_at)
-        WHERE NOT EXISTS (SELECT FROM feed_rejects f WHERE f.stream = $1 AND f.stream_seq = r.seq)
+             AS r(stream_seq, symbol, market, price, quantity, execution_epoch, state_symbol, published_at)
+        WHERE {NotInSportEvent} AND {NotInRejects}
         ON CONFLICT (stream, stream_seq) DO NOTHING
         """;
 
-    private const string InsertRejects = """
+    private const string InsertRejects = $"""
         INSERT INTO feed_rejects (stream, stream_seq, subject, payload, error, published_at)
         SELECT $1, r.*
         FROM unnest($2::bigint[], $3::text[], $4::bytea[], $5::text[], $6::timestamptz[])
-             AS r(seq, subject, payload, error, published_at)
-        WHERE NOT EXISTS (SELECT FROM sport_event s WHERE s.stream = $1 AND s.stream_seq = r.seq)
-          AND NOT EXISTS (SELECT FROM execution e WHERE e.stream = $1 AND e.stream_seq = r.seq)
+             AS r(stream_seq, subject, payload, error, published_at)
+        WHERE {NotInSportEvent} AND {NotInExecution}
         ON CONFLICT (stream, stream_seq) DO NOTHING
         """;
+
+    private readonly StoreMethod _method = options.Value.StoreMethod;
 
     /// <summary>
     /// Writes and commits the batch; returns how many rows were new per table. When PostgreSQL refuses a row's values
@@ -81,7 +91,9 @@ internal sealed partial class CatalogueStore(NpgsqlDataSource dataSource, ILogge
 
         try
         {
-            return await WriteTogetherAsync(stream, batch, ct);
+            return _method == StoreMethod.Copy
+                ? await WriteStagedAsync(stream, batch, ct)
+                : await WriteTogetherAsync(dataSource, stream, batch, ct);
         }
         catch (PostgresException e) when (PostgresErrors.IsDataError(e))
         {
@@ -90,31 +102,68 @@ internal sealed partial class CatalogueStore(NpgsqlDataSource dataSource, ILogge
         }
     }
 
-    private async Task<CatalogueStoreResult> WriteTogetherAsync(string stream, FeedBatch batch, CancellationToken ct)
+    private static async Task<CatalogueStoreResult> WriteTogetherAsync(
+        NpgsqlDataSource dataSource, string stream, FeedBatch batch, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using var command = new NpgsqlBatch(connection, transaction);
+        return await InsertAndCommitAsync(
+            connection,
+            transaction,
+            stream,
+            batch,
+            () => SportEventsCommand(stream, CollectionsMarshal.AsSpan(batch.SportEvents)),
+            () => ExecutionsCommand(stream, CollectionsMarshal.AsSpan(batch.Executions)),
+            ct);
+    }
 
-        command.BatchCommands.Add(OtherMessageCheck(stream, batch));
-        var sportEvents = batch.SportEvents.Count == 0
-            ? null
-            : Add(command, SportEventsCommand(stream, CollectionsMarshal.AsSpan(batch.SportEvents)));
-        var executions = batch.Executions.Count == 0
-            ? null
-            : Add(command, ExecutionsCommand(stream, CollectionsMarshal.AsSpan(batch.Executions)));
+    // The batch's INSERTs in one round trip (a table with no rows in the batch gets none), the check for skipped rows,
+    // and the commit.
+    private static async Task<CatalogueStoreResult> InsertAndCommitAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string stream,
+        FeedBatch batch,
+        Func<NpgsqlBatchCommand> insertSportEvents,
+        Func<NpgsqlBatchCommand> insertExecutions,
+        CancellationToken ct)
+    {
+        await using var command = new NpgsqlBatch(connection, transaction);
+        var sportEvents = batch.SportEvents.Count == 0 ? null : Add(command, insertSportEvents());
+        var executions = batch.Executions.Count == 0 ? null : Add(command, insertExecutions());
         var rejects = batch.Rejects.Count == 0
             ? null
             : Add(command, RejectsCommand(stream, CollectionsMarshal.AsSpan(batch.Rejects)));
-        await ExecuteCheckedAsync(command, stream, transaction, ct);
+        await command.ExecuteNonQueryAsync(ct);
 
+        var written = new CatalogueStoreResult(Inserted(sportEvents), Inserted(executions), Inserted(rejects));
+        await CheckSkippedAsync(connection, transaction, stream, batch, written, ct);
         await transaction.CommitAsync(ct);
-        return new CatalogueStoreResult(
-            Inserted(sportEvents), Inserted(executions), Inserted(rejects));
+        return written;
     }
 
-    // Runs a batch whose first command is the other-message check; when it finds one, rolls back whatever the rest
-    // of the batch inserted and throws, so the caller neither commits nor acknowledges.
+    // A batch of which every row was new needs no look at what is stored. One with skipped rows is a redelivery, or a
+    // stream that was created again and reuses the numbers: FindOtherMessage tells them apart before the commit.
+    private static async Task CheckSkippedAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string stream,
+        FeedBatch batch,
+        CatalogueStoreResult written,
+        CancellationToken ct)
+    {
+        if (written.Total == batch.Count)
+        {
+            return;
+        }
+
+        await using var check = new NpgsqlBatch(connection, transaction);
+        check.BatchCommands.Add(OtherMessageCheck(stream, batch));
+        await ExecuteCheckedAsync(check, stream, transaction, ct);
+    }
+
+    // Runs a batch whose first command is the other-message check; when it finds one, rolls back whatever the
+    // transaction inserted and throws, so the caller neither commits nor acknowledges.
     private static async Task ExecuteCheckedAsync(
         NpgsqlBatch command, string stream, NpgsqlTransaction transaction, CancellationToken ct)
     {

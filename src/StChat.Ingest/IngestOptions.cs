@@ -27,6 +27,15 @@ public sealed record IngestOptions
     /// </summary>
     public int BatchSize { get; init; } = 500;
 
+    /// <summary>
+    /// Batches stored at the same time, each in its own transaction on its own connection, while the next one is
+    /// fetched. Each batch is acknowledged after its own commit, so a later batch may be acknowledged first.
+    /// </summary>
+    public int StoresInFlight { get; init; } = 2;
+
+    /// <summary>How a batch is handed to PostgreSQL; see <see cref="Ingest.StoreMethod"/>.</summary>
+    public StoreMethod StoreMethod { get; init; } = StoreMethod.Copy;
+
     /// <summary>How long a fetch into an idle stream waits for the first message before asking again (at least 1 s).</summary>
     public TimeSpan FetchExpires { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -71,4 +80,20 @@ public sealed record IngestOptions
 
     /// <summary>Longest wait between two retries.</summary>
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>How the worker hands a batch's rows to PostgreSQL.</summary>
+public enum StoreMethod
+{
+    /// <summary>
+    /// Binary COPY into temporary staging tables, then one <c>INSERT ... SELECT</c> per table. Needs the TEMPORARY
+    /// privilege on the database and keeps one connection per store in flight open between batches.
+    /// </summary>
+    Copy,
+
+    /// <summary>
+    /// The rows as array parameters of one <c>INSERT ... SELECT FROM unnest(...)</c> per table, in one round trip;
+    /// for a role without the TEMPORARY privilege, or a pooler that does not keep a session's temporary tables.
+    /// </summary>
+    Unnest,
 }

@@ -38,6 +38,16 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
                 "or messages are redelivered while their batch is still being fetched.");
         }
 
+        if (options.StoresInFlight is < 1 or > 8)
+        {
+            errors.Add($"Ingest:StoresInFlight is {options.StoresInFlight}; set it between 1 and 8 (default 2).");
+        }
+
+        if (!Enum.IsDefined(options.StoreMethod))
+        {
+            errors.Add($"Ingest:StoreMethod is {options.StoreMethod}; set it to Copy (the default) or Unnest.");
+        }
+
         if (options.MaxAckPending < options.BatchSize)
         {
             errors.Add($"Ingest:MaxAckPending ({options.MaxAckPending}) is smaller than Ingest:BatchSize ({options.BatchSize}); " +

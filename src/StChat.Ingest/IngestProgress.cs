@@ -10,6 +10,7 @@ namespace StChat.Ingest;
 internal sealed class IngestProgress(ILogger logger, TimeSpan interval, string worker)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Lock _lock = new();
     private TimeSpan _lastLogAt;
     private long _messagesAtLastLog;
 
@@ -25,13 +26,17 @@ internal sealed class IngestProgress(ILogger logger, TimeSpan interval, string w
 
     public string Worker => worker;
 
+    // Called by each commit as it completes; with more than one store in flight, from more than one thread.
     public void Record(int messages, int redelivered, CatalogueStoreResult written, int decodedRows, int rejectRows)
     {
-        Messages += messages;
-        Redelivered += redelivered;
-        Stored += written.SportEvents + written.Executions;
-        Rejected += written.Rejects;
-        AlreadyStored += (decodedRows - written.SportEvents - written.Executions) + (rejectRows - written.Rejects);
+        lock (_lock)
+        {
+            Messages += messages;
+            Redelivered += redelivered;
+            Stored += written.SportEvents + written.Executions;
+            Rejected += written.Rejects;
+            AlreadyStored += (decodedRows - written.SportEvents - written.Executions) + (rejectRows - written.Rejects);
+        }
     }
 
     public void LogIfDue()
@@ -43,9 +48,12 @@ internal sealed class IngestProgress(ILogger logger, TimeSpan interval, string w
             return;
         }
 
-        var rate = (Messages - _messagesAtLastLog) / elapsed.TotalSeconds;
-        _lastLogAt = now;
-        _messagesAtLastLog = Messages;
-        Log.Progress(logger, worker, rate, Messages, Stored, Rejected, Redelivered, AlreadyStored);
+        lock (_lock)
+        {
+            var rate = (Messages - _messagesAtLastLog) / elapsed.TotalSeconds;
+            _lastLogAt = now;
+            _messagesAtLastLog = Messages;
+            Log.Progress(logger, worker, rate, Messages, Stored, Rejected, Redelivered, AlreadyStored);
+        }
     }
 }

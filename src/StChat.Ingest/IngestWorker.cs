@@ -24,23 +24,48 @@ internal sealed class IngestWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var progress = new IngestProgress(logger, _options.ProgressInterval, WorkerIdentity.Id);
-        using var current = new IngestBatch(_options.BatchSize);
-        using var next = new IngestBatch(_options.BatchSize);
-        var (storing, behind) = (current, next);
+
+        // One batch per store in flight and one fetched behind them.
+        var batches = Enumerable.Range(0, _options.StoresInFlight + 1).Select(_ => new IngestBatch(_options.BatchSize)).ToList();
+        var free = new Queue<IngestBatch>(batches);
+        var commits = new List<(Task Commit, IngestBatch Batch)>(_options.StoresInFlight);
+        IngestBatch? fetched = null;
         try
         {
             await consumer.EnsureAsync(stoppingToken);
+            var backlog = false;
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (storing.Messages.Count == 0)
+                // Fetch while the stores run when a slot is free or the broker said more is waiting; with nothing in
+                // flight, wait for the next message.
+                if (fetched is null && (commits.Count < _options.StoresInFlight || backlog))
                 {
-                    await consumer.FetchAsync(storing, waitForFirst: true, stoppingToken);
+                    var batch = free.Dequeue();
+                    await consumer.FetchAsync(batch, waitForFirst: commits.Count == 0, stoppingToken);
+                    backlog = batch.Pending > 0;
+                    if (batch.Messages.Count > 0)
+                    {
+                        fetched = batch;
+                    }
+                    else
+                    {
+                        free.Enqueue(batch);
+                    }
                 }
 
-                if (storing.Messages.Count > 0)
+                if (fetched is not null && commits.Count < _options.StoresInFlight)
                 {
-                    await StoreWhileFetchingAsync(storing, behind, progress, stoppingToken);
-                    (storing, behind) = (behind, storing);
+                    commits.Add((committer.CommitAsync(fetched, progress, stoppingToken), fetched));
+                    fetched = null;
+                    committer.Waiting = null;
+                    continue;
+                }
+
+                // Every slot is busy, or there was nothing to fetch: wait for a store to end.
+                committer.Waiting = fetched;
+                if (commits.Count > 0)
+                {
+                    free.Enqueue(await CompletedAsync(commits));
                 }
 
                 progress.LogIfDue();
@@ -49,41 +74,57 @@ internal sealed class IngestWorker(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // What was fetched but not handed to a commit; a commit gives back its own batch.
-            await committer.GiveBackAsync(storing, "the worker is stopping");
-            await committer.GiveBackAsync(behind, "the worker is stopping before the batch fetched behind was stored");
+            if (fetched is not null)
+            {
+                await committer.GiveBackAsync(fetched, "the worker is stopping before the batch fetched behind was stored");
+            }
+
             Log.Stopping(logger, progress.Worker);
         }
         finally
         {
+            committer.Waiting = null;
+            await EndAllAsync(commits);
+            foreach (var batch in batches)
+            {
+                batch.Dispose();
+            }
+
             Log.Totals(logger, progress.Worker, progress.Messages, progress.Stored, progress.Rejected, progress.Redelivered, progress.AlreadyStored);
         }
     }
 
-    // Commits `storing` and, when the broker reported more messages behind it, fetches `behind` meanwhile, so the
-    // broker round trip and the decoding overlap the database's. One commit is in flight at a time: `behind` is
-    // stored only after `storing` committed and was acknowledged, which keeps the batches in stream order.
-    private async Task StoreWhileFetchingAsync(
-        IngestBatch storing, IngestBatch behind, IngestProgress progress, CancellationToken stoppingToken)
+    // Waits for the first of the commits in flight to end and returns its batch; a commit that failed (a recreated
+    // stream, a stop) ends the worker, once the others ended too.
+    private static async Task<IngestBatch> CompletedAsync(List<(Task Commit, IngestBatch Batch)> commits)
     {
-        var commit = committer.CommitAsync(storing, progress, stoppingToken);
-        try
-        {
-            if (storing.Pending > 0)
-            {
-                await consumer.FetchAsync(behind, waitForFirst: false, stoppingToken);
-                committer.Waiting = behind;
-            }
-        }
-        finally
+        var done = await Task.WhenAny(commits.Select(c => c.Commit));
+        var index = commits.FindIndex(c => c.Commit == done);
+        var batch = commits[index].Batch;
+        commits.RemoveAt(index);
+        await done;
+        return batch;
+    }
+
+    // Lets every commit still in flight end before the batches are disposed: on a stop each gives its batch back;
+    // after another store failed, each commits (and acknowledges) or fails on its own.
+    private async Task EndAllAsync(List<(Task Commit, IngestBatch Batch)> commits)
+    {
+        foreach (var (commit, _) in commits)
         {
             try
             {
                 await commit;
             }
-            finally
+            catch (OperationCanceledException)
             {
-                committer.Waiting = null;
+            }
+            catch (Exception e)
+            {
+                Log.OtherStoreFailed(logger, e.Message);
             }
         }
+
+        commits.Clear();
     }
 }

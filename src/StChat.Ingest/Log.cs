@@ -91,6 +91,9 @@ internal static partial class Log
         ILogger logger, string worker, double rate, long messages, long stored, long rejected, long redelivered,
         long alreadyStored);
 
+    [LoggerMessage(LogLevel.Error, "Another batch stored at the same time as the one that stopped the worker failed too: {Error}")]
+    public static partial void OtherStoreFailed(ILogger logger, string error);
+
     [LoggerMessage(LogLevel.Information, "Ingest worker {Worker} stopping")]
     public static partial void Stopping(ILogger logger, string worker);
 

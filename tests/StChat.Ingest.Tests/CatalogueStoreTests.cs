@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using StChat.Contracts;
 using StChat.Testing;
@@ -6,12 +7,30 @@ using Xunit;
 
 namespace StChat.Ingest.Tests;
 
-// The writer alone against a real PostgreSQL: a fresh database per test.
-public sealed class CatalogueStoreTests() : MigratedDatabaseTests("catalogue")
+public sealed class CopyCatalogueStoreTests() : CatalogueStoreTests(StoreMethod.Copy);
+
+public sealed class UnnestCatalogueStoreTests() : CatalogueStoreTests(StoreMethod.Unnest);
+
+// The writer alone against a real PostgreSQL, once per store method: a fresh database per test.
+public abstract class CatalogueStoreTests(StoreMethod method) : MigratedDatabaseTests("catalogue")
 {
     private static readonly DateTimeOffset Published = new(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private CatalogueStore Writer => new(DataSource, NullLogger<CatalogueStore>.Instance);
+    private CatalogueStore? _writer;
+
+    // One store for the whole test, as in the worker, so the staging connection is reused from write to write.
+    private CatalogueStore Writer => _writer ??= new(
+        DataSource, Options.Create(new IngestOptions { StoreMethod = method }), NullLogger<CatalogueStore>.Instance);
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
+    }
 
     [Fact]
     public async Task Another_message_under_a_stored_sequence_number_is_refused_as_a_recreated_stream_and_nothing_is_stored()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using StChat.Contracts;
 using NATS.Client.JetStream;
@@ -244,11 +245,17 @@ public sealed class IngestWorkerTests : IAsyncLifetime
         Assert.True(worker.Logs.Contains("PostgreSQL is back"), worker.Logs.ToString());
     }
 
-    [Fact]
-    public async Task Stopping_gives_back_the_batch_being_stored_and_the_one_fetched_behind_it()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Stopping_gives_back_the_batches_being_stored_and_the_one_fetched_behind_them(int storesInFlight)
     {
         const int n = 500;
-        var settings = new Dictionary<string, string?> { ["Ingest:BatchSize"] = "100" };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Ingest:BatchSize"] = "100",
+            ["Ingest:StoresInFlight"] = storesInFlight.ToString(CultureInfo.InvariantCulture),
+        };
         await Storage.Migrator.MigrateAsync(Postgres);
         await using var db = NpgsqlDataSource.Create(Postgres);
         await using (var first = IngestHost.Create(Postgres, Nats.Url, _stream, settings))
@@ -267,14 +274,14 @@ public sealed class IngestWorkerTests : IAsyncLifetime
         {
             await failing.StartAsync();
             await Eventually.Until(
-                async () => failing.Logs.Contains("SQLSTATE 42P01")
-                    && await Broker.AckPendingAsync(Nats.Url, _stream, Consumer) == 200, Patience,
-                "a batch fails to store and another is held behind it");
+                async () => failing.Logs.Lines.Count(l => l.Contains("SQLSTATE 42P01", StringComparison.Ordinal)) >= storesInFlight
+                    && await Broker.AckPendingAsync(Nats.Url, _stream, Consumer) == (storesInFlight + 1) * 100, Patience,
+                "every store fails and another batch is held behind them");
             await failing.StopAsync();
             var returned = failing.Logs.Lines.Where(l => l.Contains("Returning 100 unstored", StringComparison.Ordinal)).ToList();
-            Assert.True(returned.Count == 2, failing.Logs.ToString());
-            Assert.Contains(returned, l => l.Contains("PostgreSQL is unavailable", StringComparison.Ordinal));
-            Assert.Contains(returned, l => l.Contains("the batch fetched behind was stored", StringComparison.Ordinal));
+            Assert.True(returned.Count == storesInFlight + 1, failing.Logs.ToString());
+            Assert.Equal(storesInFlight, returned.Count(l => l.Contains("PostgreSQL is unavailable", StringComparison.Ordinal)));
+            Assert.Single(returned, l => l.Contains("the batch fetched behind was stored", StringComparison.Ordinal));
         }
 
         await using (var back = db.CreateCommand("ALTER TABLE execution_away RENAME TO execution"))
@@ -295,7 +302,10 @@ public sealed class IngestWorkerTests : IAsyncLifetime
     {
         await Storage.Migrator.MigrateAsync(Postgres);
         await using var dataSource = NpgsqlDataSource.Create(Postgres);
-        var store = new CatalogueStore(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<CatalogueStore>.Instance);
+        await using var store = new CatalogueStore(
+            dataSource,
+            Microsoft.Extensions.Options.Options.Create(new IngestOptions()),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<CatalogueStore>.Instance);
         var batch = new FeedBatch();
         for (var i = 0; i < 10; i++)
         {

@@ -20,7 +20,7 @@ public abstract class MigratedDatabaseTests(string database) : IAsyncLifetime
         _dataSource = NpgsqlDataSource.Create(postgres);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_dataSource is not null)
         {

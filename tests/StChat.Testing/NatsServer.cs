@@ -39,6 +39,9 @@ public sealed class NatsServer : IAsyncDisposable
     /// <summary>Everything the current (or last) server process wrote to stdout and stderr.</summary>
     public string Log => _log.ToString();
 
+    /// <summary>The server's process id while it runs.</summary>
+    public int? ProcessId => IsRunning ? _process!.Id : null;
+
     /// <summary>Whether the server process is running (it is not after <see cref="KillAsync"/> or <see cref="StopAsync"/>).</summary>
     public bool IsRunning => _process is { HasExited: false };
 

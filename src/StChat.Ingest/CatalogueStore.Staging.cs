@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Data;
+using Npgsql;
+using NpgsqlTypes;
+using StChat.Storage;
+
+namespace StChat.Ingest;
+
+internal sealed partial class CatalogueStore
+{
+    // Session-local staging tables, emptied by every commit (or rollback). Temporary tables write no WAL, and binary
+    // COPY into them is the cheapest way to hand PostgreSQL a batch; one INSERT ... SELECT per table then moves the
+    // batch into the catalogue. Created once per connection, which the store therefore keeps open between batches
+    // (the pool would drop them with DISCARD ALL).
+    private const string CreateStagingTables = """
+        CREATE TEMPORARY TABLE ingest_sport_event (
+            stream_seq bigint NOT NULL, sport text NOT NULL, match_title text NOT NULL, data_event text NOT NULL,
+            published_at timestamptz NOT NULL
+        ) ON COMMIT DELETE ROWS;
+        CREATE TEMPORARY TABLE ingest_execution (
+            stream_seq bigint NOT NULL, symbol text NOT NULL, market text NOT NULL, price real NOT NULL,
+            quantity real NOT NULL, execution_epoch bigint NOT NULL, state_symbol text NOT NULL,
+            published_at timestamptz NOT NULL
+        ) ON COMMIT DELETE ROWS;
+        """;
+
+    private const string CopySportEvents =
+        "COPY ingest_sport_event (stream_seq, sport, match_title, data_event, published_at) FROM STDIN (FORMAT BINARY)";
+
+    private const string CopyExecutions =
+        "COPY ingest_execution (stream_seq, symbol, market, price, quantity, execution_epoch, state_symbol, published_at) " +
+        "FROM STDIN (FORMAT BINARY)";
+
+    private const string InsertStagedSportEvents = $"""
+        INSERT INTO sport_event (stream, stream_seq, sport, match_title, data_event, published_at)
+        SELECT $1, r.stream_seq, r.sport, r.match_title, r.data_event, r.published_at
+        FROM ingest_sport_event r
+        WHERE {NotInExecution} AND {NotInRejects}
+        ON CONFLICT (stream, stream_seq) DO NOTHING
+        """;
+
+    private const string InsertStagedExecutions = $"""
+        INSERT INTO execution (stream, stream_seq, symbol, market, price, quantity, execution_epoch, state_symbol, published_at)
+        SELECT $1, r.stream_seq, r.symbol, r.market, r.price, r.quantity, r.execution_epoch, r.state_symbol, r.published_at
+        FROM ingest_execution r
+        WHERE {NotInSportEvent} AND {NotInRejects}
+        ON CONFLICT (stream, stream_seq) DO NOTHING
+        """;
+
+    // Open connections that hold the staging tables, each used by one write at a time.
+    private readonly ConcurrentBag<NpgsqlConnection> _staging = [];
+
+    private async Task<CatalogueStoreResult> WriteStagedAsync(string stream, FeedBatch batch, CancellationToken ct)
+    {
+        // A connection goes back for the next batch only after a commit; after any failure it is closed, and the next
+        // batch opens a fresh one, so a broken or half-finished session is never reused.
+        var connection = await RentStagingConnectionAsync(ct);
+        try
+        {
+            var result = await WriteStagedAsync(connection, stream, batch, ct);
+            _staging.Add(connection);
+            return result;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<CatalogueStoreResult> WriteStagedAsync(
+        NpgsqlConnection connection, string stream, FeedBatch batch, CancellationToken ct)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (batch.SportEvents.Count > 0)
+        {
+            await CopySportEventsAsync(connection, batch.SportEvents, ct);
+        }
+
+        if (batch.Executions.Count > 0)
+        {
+            await CopyExecutionsAsync(connection, batch.Executions, ct);
+        }
+
+        return await InsertAndCommitAsync(
+            connection,
+            transaction,
+            stream,
+            batch,
+            () => StagedInsert(InsertStagedSportEvents, stream),
+            () => StagedInsert(InsertStagedExecutions, stream),
+            ct);
+    }
+
+    private async Task<NpgsqlConnection> RentStagingConnectionAsync(CancellationToken ct)
+    {
+        while (_staging.TryTake(out var held))
+        {
+            if (held.State == ConnectionState.Open)
+            {
+                return held;
+            }
+
+            await held.DisposeAsync();
+        }
+
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            await using var create = new NpgsqlCommand(CreateStagingTables, connection);
+            await create.ExecuteNonQueryAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task CopySportEventsAsync(NpgsqlConnection connection, List<SportEventRow> rows, CancellationToken ct)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(CopySportEvents, ct);
+        foreach (var row in rows)
+        {
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(checked((long)row.StreamSeq), NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(row.Sport, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(row.MatchTitle, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(row.DataEvent, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(PostgresTimestamp.ToMicroseconds(row.PublishedAt), NpgsqlDbType.TimestampTz, ct);
+        }
+
+        await copy.CompleteAsync(ct);
+    }
+
+    private static async Task CopyExecutionsAsync(NpgsqlConnection connection, List<ExecutionRow> rows, CancellationToken ct)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(CopyExecutions, ct);
+        foreach (var row in rows)
+        {
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(checked((long)row.StreamSeq), NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(row.Symbol, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(row.Market, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(row.Price, NpgsqlDbType.Real, ct);
+            await copy.WriteAsync(row.Quantity, NpgsqlDbType.Real, ct);
+            await copy.WriteAsync(row.ExecutionEpoch, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(row.StateSymbol, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(PostgresTimestamp.ToMicroseconds(row.PublishedAt), NpgsqlDbType.TimestampTz, ct);
+        }
+
+        await copy.CompleteAsync(ct);
+    }
+
+    private static NpgsqlBatchCommand StagedInsert(string sql, string stream) =>
+        new(sql) { Parameters = { new NpgsqlParameter<string> { TypedValue = stream } } };
+
+    public async ValueTask DisposeAsync()
+    {
+        while (_staging.TryTake(out var held))
+        {
+            await held.DisposeAsync();
+        }
+    }
+}
