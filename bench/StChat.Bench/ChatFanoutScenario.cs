@@ -17,6 +17,8 @@ internal sealed class ChatFanoutScenario(BenchEnvironment env)
         var joinSeconds = Stopwatch.GetElapsedTime(joinStarted).TotalSeconds;
         BenchEnvironment.Log($"chat: {target.Name}: {clients} clients joined in {joinSeconds:N1} s");
 
+        double? idle = target.StChat ? await IdleAllocationAsync(target, settings.ChatDuration, ct) : null;
+        var allocatedBefore = target.StChat ? await ServerAllocations.ReadAsync(target.HttpUri, ct) : 0;
         sink.ResetLatency();
         var cpuBefore = target.Process.CpuTime();
         var started = Stopwatch.GetTimestamp();
@@ -35,8 +37,31 @@ internal sealed class ChatFanoutScenario(BenchEnvironment env)
         var cpu = (target.Process.CpuTime() - cpuBefore).TotalSeconds / seconds * 100;
         var latency = sink.Latency;
         BenchEnvironment.Log($"chat: {target.Name}: {clients} clients: {latency.Count:N0}/{expected:N0} deliveries, p99 {latency.PercentileMs(0.99):N1} ms");
+        FanoutAllocation? allocation = null;
+        if (idle is { } idleRate)
+        {
+            var allocated = await ServerAllocations.ReadAsync(target.HttpUri, ct) - allocatedBefore;
+            allocation = new FanoutAllocation(sent, allocated, (long)(idleRate * seconds));
+            BenchEnvironment.Log($"chat: {target.Name}: {clients} clients: {allocation.Bytes:N0} bytes allocated ({allocation.IdleBytes:N0} of them " +
+                $"at the idle rate): {allocation.Bytes / (double)sent:N0} per event, {allocation.Bytes / (double)Math.Max(1, latency.Count):N1} per delivery");
+        }
+
         return new FanoutResult(target.Name, clients, settings.ChatSendRate, seconds, latency.Count, expected, latency.Count / seconds,
-            latency.PercentileMs(0.5), latency.PercentileMs(0.95), latency.PercentileMs(0.99), cpu, joinSeconds);
+            latency.PercentileMs(0.5), latency.PercentileMs(0.95), latency.PercentileMs(0.99), cpu, joinSeconds)
+        {
+            Allocation = allocation,
+        };
+    }
+
+    // Bytes per second the server allocates with the room joined and nobody sending (keep-alives, metrics, timers):
+    // taken off the steady phase's figure so that what is left is the cost of the messages.
+    private static async Task<double> IdleAllocationAsync(ChatTarget target, TimeSpan duration, CancellationToken ct)
+    {
+        var before = await ServerAllocations.ReadAsync(target.HttpUri, ct);
+        var started = Stopwatch.GetTimestamp();
+        await Task.Delay(duration, ct);
+        var allocated = await ServerAllocations.ReadAsync(target.HttpUri, ct) - before;
+        return allocated / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
     internal static async Task<long> SendAtRateAsync(WsLoadClient client, bool stchat, double rate, TimeSpan duration, CancellationToken ct)

@@ -15,6 +15,17 @@ internal sealed record ChatResult
 
 internal sealed record FanoutResult(
     string Server, int Clients, int SendRate, double Seconds, long Deliveries, long Expected, double DeliveriesPerSecond,
-    double P50Ms, double P95Ms, double P99Ms, double ServerCpuPercent, double JoinSeconds);
+    double P50Ms, double P95Ms, double P99Ms, double ServerCpuPercent, double JoinSeconds)
+{
+    // Ours only: what the server allocated during the steady phase.
+    public FanoutAllocation? Allocation { get; init; }
+}
+
+// Bytes the server allocated while `Events` messages were sent and fanned out, less `IdleBytes`: what it allocates
+// in as long with the room joined and nobody sending.
+internal sealed record FanoutAllocation(long Events, long AllocatedBytes, long IdleBytes)
+{
+    public long Bytes => Math.Max(0, AllocatedBytes - IdleBytes);
+}
 
 internal sealed record ShootoutStep(string Server, int Clients, int Samples, int TimedOut, double P50Ms, double P95Ms, double MaxMs);

@@ -117,6 +117,7 @@ internal static partial class ReportWriter
         }
 
         md.AppendLine();
+        FanoutAllocations(md, c, targets, remains);
         var bars = new List<ChartRenderer.Bar>();
         foreach (var f in c.Fanout)
         {

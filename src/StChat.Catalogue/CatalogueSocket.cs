@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using StChat.Messaging;
 
 namespace StChat.Catalogue;
 
@@ -17,7 +18,7 @@ internal sealed class CatalogueSocket(
     // Room for a close frame's status and reason; the client has nothing else to say.
     private const int ReceiveBufferBytes = 256;
 
-    private readonly CancellationTokenSource _sendTimeout = new();
+    private readonly WebSocketSendTimeout _sends = new(socket, options.SendTimeout);
     private (WebSocketCloseStatus Status, string Reason)? _clientClose;
 
     public async Task RunAsync(long after, CancellationToken stopping)
@@ -33,10 +34,10 @@ internal sealed class CatalogueSocket(
         {
             // The client left, broke the protocol, or the server stops; the close is sent below.
         }
-        catch (OperationCanceledException) when (_sendTimeout.IsCancellationRequested)
+        catch (TimeoutException) when (_sends.TimedOut)
         {
+            // The socket is aborted: there is no one to send a close frame to.
             Log.SocketClosed(logger, $"a frame waited longer than {options.SendTimeout} (Catalogue:SendTimeout)");
-            socket.Abort();
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
@@ -60,7 +61,7 @@ internal sealed class CatalogueSocket(
                 await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
             }
 
-            _sendTimeout.Dispose();
+            _sends.Dispose();
         }
     }
 
@@ -117,16 +118,7 @@ internal sealed class CatalogueSocket(
         return upTo;
     }
 
-    private async Task SendFrameAsync(byte[] frame, CancellationToken ct)
-    {
-        _sendTimeout.CancelAfter(options.SendTimeout);
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, _sendTimeout.Token);
-        await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, both.Token);
-        if (!_sendTimeout.TryReset())
-        {
-            throw new OperationCanceledException(_sendTimeout.Token);
-        }
-    }
+    private ValueTask SendFrameAsync(byte[] frame, CancellationToken ct) => _sends.SendAsync(frame, ct);
 
     // Waits for the client's close; a data frame instead is a protocol breach. Either way the send loop is stopped,
     // and the close is answered once it has.

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using StChat.Messaging;
 
 namespace StChat.Chat;
 
@@ -30,6 +32,7 @@ internal sealed class ChatSocket
     private readonly Channel<Outgoing> _sendQueue;
     private readonly CancellationTokenSource _closeRequested = new();
     private readonly CancellationTokenSource _receiveAbort;
+    private readonly WebSocketSendTimeout _sends;
 
     // Subscriptions with a replay under way, served one page each in turn. Only the send loop touches it.
     private readonly Queue<RoomSubscription> _replays = new();
@@ -37,9 +40,6 @@ internal sealed class ChatSocket
     private string _closeReason = "";
     private bool _shuttingDown;
     private int _slow;
-
-    // Bounds a send that has to wait; reset after it rather than allocated per frame.
-    private CancellationTokenSource _sendTimeout = new();
 
     public ChatSocket(
         WebSocket socket, ChatSession session, ChatOptions options, ChatMetrics metrics, ILogger logger, CancellationToken requestAborted)
@@ -50,6 +50,7 @@ internal sealed class ChatSocket
         _metrics = metrics;
         _logger = logger;
         _receiveAbort = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        _sends = new WebSocketSendTimeout(socket, options.SendTimeout);
         _sendQueue = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(_options.SendQueueCapacity)
         {
             SingleReader = true,
@@ -90,7 +91,7 @@ internal sealed class ChatSocket
             await WaitForSenderAsync(sender);
             _receiveAbort.Dispose();
             _closeRequested.Dispose();
-            _sendTimeout.Dispose();
+            _sends.Dispose();
         }
     }
 
@@ -129,6 +130,9 @@ internal sealed class ChatSocket
             _closeRequested.Cancel();
         }
 
+        // Wakes the send loop, which waits on the queue without a token; what is queued can still be read.
+        _sendQueue.Writer.TryComplete();
+
         try
         {
             _receiveAbort.CancelAfter(CloseHandshakeTimeout + (shuttingDown ? _options.ShutdownTimeout : TimeSpan.Zero));
@@ -139,19 +143,11 @@ internal sealed class ChatSocket
     }
 
     // Keep-alive pings cannot detect a peer that answers pings but does not read: every send has its own bound, and
-    // a frame not taken in time drops the connection. Almost every send completes at once, into Kestrel's output
-    // pipe, so the socket is given no token (its fast path: no registration, no state machine) and only a send that
-    // has to wait arms the timer. Send loop only.
+    // a frame not taken in time drops the connection. Send loop only.
     public ValueTask SendFrameAsync(ReadOnlyMemory<byte> frame)
     {
-        var send = _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-        if (send.IsCompletedSuccessfully)
-        {
-            send.GetAwaiter().GetResult();
-            return ValueTask.CompletedTask;
-        }
-
-        return AwaitSendAsync(send);
+        var send = _sends.SendAsync(frame);
+        return send.IsCompletedSuccessfully ? send : AwaitSendAsync(send);
     }
 
     private async Task ReceiveLoopAsync()
@@ -263,7 +259,9 @@ internal sealed class ChatSocket
                     continue;
                 }
 
-                if (!await reader.WaitToReadAsync(_closeRequested.Token))
+                // No token: the channel reuses its one waiter only for a wait that cannot be cancelled, and an idle
+                // socket waits once per event it is sent. A close completes the queue instead, which ends the wait.
+                if (!await reader.WaitToReadAsync())
                 {
                     break;
                 }
@@ -297,7 +295,8 @@ internal sealed class ChatSocket
         await CloseAsync();
     }
 
-    private async Task SendItemAsync(Outgoing item)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendItemAsync(Outgoing item)
     {
         if (item.Event is { } e)
         {
@@ -377,30 +376,18 @@ internal sealed class ChatSocket
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitSendAsync(ValueTask send)
     {
-        _sendTimeout.CancelAfter(_options.SendTimeout);
         try
         {
-            // Aborting is what a cancelled token would make the socket do: it fails the pending write.
-            using (_sendTimeout.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket))
-            {
-                await send;
-            }
+            await send;
         }
-        catch (Exception e) when (_sendTimeout.IsCancellationRequested && e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        catch (TimeoutException e)
         {
             _logger.LogWarning("{User}: disconnected, a frame was not taken within {Timeout}", _session.User, _options.SendTimeout);
             _metrics.SlowReaderDropped(sendTimedOut: true);
-            _socket.Abort();
-            throw new WebSocketException(WebSocketError.Faulted, $"A frame was not taken by the client within {_options.SendTimeout}.");
-        }
-
-        if (!_sendTimeout.TryReset())
-        {
-            // The timer fired just after the send completed.
-            _sendTimeout.Dispose();
-            _sendTimeout = new CancellationTokenSource();
+            throw new WebSocketException(WebSocketError.Faulted, e.Message);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using StChat.Chat.Accounts;
 using StChat.Chat.Conversations;
@@ -107,8 +108,10 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
         _bus.Dispose();
     }
 
-    // Send loop: a live event taken from the queue.
-    public async Task OnQueuedAsync(ChatEvent e)
+    // Send loop: a live event taken from the queue. The delivery methods return pooled ValueTasks: a send that has to
+    // wait suspends each of them, and an allocation per suspension would be one per delivery to a busy socket.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask OnQueuedAsync(ChatEvent e)
     {
         lock (_liveGate)
         {
@@ -271,7 +274,8 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
     }
 
     // Strict seq order, whatever order or duplication the fan-out produced.
-    private async Task DeliverAsync(ChatEvent e)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask DeliverAsync(ChatEvent e)
     {
         if (e.Seq <= _lastDelivered)
         {
@@ -286,7 +290,8 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
         await SendAsync(e);
     }
 
-    private async Task SendAsync(ChatEvent e)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendAsync(ChatEvent e)
     {
         await _socket.SendFrameAsync(e.Json);
         _lastDelivered = e.Seq;
