@@ -14,7 +14,8 @@ namespace StChat.Ingest;
 /// per table, all in one round trip. A message whose (stream, stream_seq) is already stored, in its own table or
 /// (decoded differently on an earlier delivery) in another, is skipped, which is what makes a redelivered or re-fetched
 /// message harmless. Only when some were skipped does the store look at what was stored under those numbers, to tell a
-/// redelivery from a stream that was created again.
+/// redelivery from a stream that was created again. A staged batch numbered wholly above everything stored for the
+/// stream, as the stream's newest messages are, cannot meet a stored message and is appended without those guards.
 /// </summary>
 internal sealed partial class CatalogueStore(
     NpgsqlDataSource dataSource, IOptions<IngestOptions> options, ILogger<CatalogueStore> logger) : IAsyncDisposable

@@ -11,6 +11,31 @@ internal sealed class FeedBatch
 
     public int Count => SportEvents.Count + Executions.Count + Rejects.Count;
 
+    /// <summary>The lowest stream sequence number of the batch; <see cref="long.MaxValue"/> when it is empty.</summary>
+    public long MinStreamSeq
+    {
+        get
+        {
+            var min = ulong.MaxValue;
+            foreach (var row in SportEvents)
+            {
+                min = Math.Min(min, row.StreamSeq);
+            }
+
+            foreach (var row in Executions)
+            {
+                min = Math.Min(min, row.StreamSeq);
+            }
+
+            foreach (var row in Rejects)
+            {
+                min = Math.Min(min, row.StreamSeq);
+            }
+
+            return (long)Math.Min(min, long.MaxValue);
+        }
+    }
+
     public void Clear()
     {
         SportEvents.Clear();

@@ -123,6 +123,41 @@ public abstract class CatalogueStoreTests(StoreMethod method) : MigratedDatabase
     }
 
     [Fact]
+    public async Task A_message_another_transaction_stores_while_the_batch_is_written_is_stored_once()
+    {
+        // Two stores holding one message (the broker allows it after AckWait): the other one has inserted seq 3 and
+        // not committed when this batch looks at what is stored, so the batch finds nothing stored and waits on the key.
+        await using var other = await DataSource.OpenConnectionAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO sport_event (stream, stream_seq, sport, match_title, data_event, published_at) " +
+            "VALUES ($1, 3, 'football', 'stored by the other store', 'goal', $2)", other, otherTransaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Stream });
+            insert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = Published.UtcDateTime });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var batch = new FeedBatch();
+        for (var i = 1; i <= 5; i++)
+        {
+            FeedDecoder.Decode(FeedSubjects.SportEvent, TestFeed.SportEventBytes(i), (ulong)i, Published, batch);
+        }
+
+        var writing = Writer.WriteAsync(Stream, batch, CancellationToken.None);
+        await using var waiting = DataSource.CreateCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+        await Eventually.Until(
+            async () => (long)(await waiting.ExecuteScalarAsync())! > 0, TimeSpan.FromSeconds(30), "the batch waits for the other store's insert");
+        await otherTransaction.CommitAsync();
+        var written = await writing;
+
+        Assert.Equal(new CatalogueStoreResult(4, 0, 0), written);
+        Assert.Equal(5, await CountAsync("sport_event"));
+        Assert.Equal("stored by the other store", await ScalarAsync<string>("SELECT match_title FROM sport_event WHERE stream = $1 AND stream_seq = 3"));
+    }
+
+    [Fact]
     public async Task A_message_stored_as_a_reject_is_not_stored_again_when_a_later_delivery_decodes()
     {
         var asReject = new FeedBatch();
