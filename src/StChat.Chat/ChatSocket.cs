@@ -29,17 +29,22 @@ internal sealed class ChatSocket
     private readonly ILogger _logger;
     private readonly Channel<Outgoing> _sendQueue;
     private readonly CancellationTokenSource _closeRequested = new();
-    private readonly CancellationTokenSource _receiveAbort;
+    private readonly CancellationToken _requestAborted;
 
-    // Subscriptions with a replay under way, served one page each in turn. Only the send loop touches it.
-    private readonly Queue<RoomSubscription> _replays = new();
+    // Cancelled when a peer goes away while its frame is handled, or does not answer our close in time; not linked to
+    // the request for the whole connection, so an idle connection holds no registration for it.
+    private readonly CancellationTokenSource _receiveAbort = new();
+
+    // Subscriptions with a replay under way, served one page each in turn; null when there are none, as on an idle
+    // connection. Only the send loop touches it.
+    private Queue<RoomSubscription>? _replays;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
     private bool _shuttingDown;
     private int _slow;
 
-    // Bounds a send that has to wait; reset after it rather than allocated per frame.
-    private CancellationTokenSource _sendTimeout = new();
+    // Bounds a send that has to wait; created by the first one, then reset after each rather than allocated per frame.
+    private CancellationTokenSource? _sendTimeout;
 
     public ChatSocket(
         WebSocket socket, ChatSession session, ChatOptions options, ChatMetrics metrics, ILogger logger, CancellationToken requestAborted)
@@ -49,7 +54,7 @@ internal sealed class ChatSocket
         _options = options;
         _metrics = metrics;
         _logger = logger;
-        _receiveAbort = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        _requestAborted = requestAborted;
         _sendQueue = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(_options.SendQueueCapacity)
         {
             SingleReader = true,
@@ -90,7 +95,7 @@ internal sealed class ChatSocket
             await WaitForSenderAsync(sender);
             _receiveAbort.Dispose();
             _closeRequested.Dispose();
-            _sendTimeout.Dispose();
+            _sendTimeout?.Dispose();
         }
     }
 
@@ -129,8 +134,14 @@ internal sealed class ChatSocket
             _closeRequested.Cancel();
         }
 
+        // The send loop waits on the queue without a token (one registration less per idle connection): completing
+        // the queue wakes it, and what is already queued is still flushed before the close frame.
+        _sendQueue.Writer.TryComplete();
         try
         {
+            // The idle read has no token either: a peer that does not answer the close in time has its socket aborted,
+            // which is what a cancelled read would do.
+            _receiveAbort.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket);
             _receiveAbort.CancelAfter(CloseHandshakeTimeout + (shuttingDown ? _options.ShutdownTimeout : TimeSpan.Zero));
         }
         catch (ObjectDisposedException)
@@ -159,8 +170,8 @@ internal sealed class ChatSocket
         while (!_closeRequested.IsCancellationRequested)
         {
             // A zero-byte read waits for the next frame's header without a buffer: an idle connection holds none, and
-            // one is rented from the pool only while a frame is read and handled.
-            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, _receiveAbort.Token);
+            // one is rented from the pool only while a frame is read and handled. No token: see RequestClose.
+            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
             if (!await ReadAndHandleFrameAsync(result))
             {
                 return;
@@ -174,6 +185,7 @@ internal sealed class ChatSocket
     private async Task<bool> ReadAndHandleFrameAsync(ValueWebSocketReceiveResult result)
     {
         var limit = _options.MaxMessageBytes + EnvelopeBytes;
+        using var aborted = _requestAborted.UnsafeRegister(static receive => ((CancellationTokenSource)receive!).Cancel(), _receiveAbort);
         var buffer = ArrayPool<byte>.Shared.Rent(limit);
         try
         {
@@ -257,13 +269,18 @@ internal sealed class ChatSocket
                 }
 
                 _closeRequested.Token.ThrowIfCancellationRequested();
-                if (_replays.TryDequeue(out var replaying))
+                if (_replays is not null && _replays.TryDequeue(out var replaying))
                 {
+                    if (_replays.Count == 0)
+                    {
+                        _replays = null;
+                    }
+
                     await ReplayStepAsync(replaying);
                     continue;
                 }
 
-                if (!await reader.WaitToReadAsync(_closeRequested.Token))
+                if (!await reader.WaitToReadAsync())
                 {
                     break;
                 }
@@ -321,7 +338,7 @@ internal sealed class ChatSocket
             {
                 if (await request.Subscription.BeginReplayAsync(request))
                 {
-                    _replays.Enqueue(request.Subscription);
+                    (_replays ??= new()).Enqueue(request.Subscription);
                 }
             }
             catch (Exception failure) when (IsLogFailure(failure))
@@ -341,7 +358,7 @@ internal sealed class ChatSocket
         {
             if (!await subscription.ReplayStepAsync())
             {
-                _replays.Enqueue(subscription);
+                (_replays ??= new()).Enqueue(subscription);
             }
         }
         catch (Exception failure) when (IsLogFailure(failure))
@@ -379,16 +396,17 @@ internal sealed class ChatSocket
 
     private async ValueTask AwaitSendAsync(ValueTask send)
     {
-        _sendTimeout.CancelAfter(_options.SendTimeout);
+        var timeout = _sendTimeout ??= new CancellationTokenSource();
+        timeout.CancelAfter(_options.SendTimeout);
         try
         {
             // Aborting is what a cancelled token would make the socket do: it fails the pending write.
-            using (_sendTimeout.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket))
+            using (timeout.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket))
             {
                 await send;
             }
         }
-        catch (Exception e) when (_sendTimeout.IsCancellationRequested && e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception e) when (timeout.IsCancellationRequested && e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
             _logger.LogWarning("{User}: disconnected, a frame was not taken within {Timeout}", _session.User, _options.SendTimeout);
             _metrics.SlowReaderDropped(sendTimedOut: true);
@@ -396,11 +414,11 @@ internal sealed class ChatSocket
             throw new WebSocketException(WebSocketError.Faulted, $"A frame was not taken by the client within {_options.SendTimeout}.");
         }
 
-        if (!_sendTimeout.TryReset())
+        if (!timeout.TryReset())
         {
             // The timer fired just after the send completed.
-            _sendTimeout.Dispose();
-            _sendTimeout = new CancellationTokenSource();
+            timeout.Dispose();
+            _sendTimeout = null;
         }
     }
 
