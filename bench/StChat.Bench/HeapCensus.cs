@@ -47,20 +47,45 @@ internal static class HeapCensus
     public static List<HeapTypeShare> PerConnection(
         Dictionary<string, HeapTypeTotal> with, Dictionary<string, HeapTypeTotal> without, int count, int top)
     {
-        var shares = with.Where(t => t.Key != HeapTotal).Select(t =>
+        var shares = Growth(with, without, count).Select(g => g.Share).OrderByDescending(s => s.Bytes).ToList();
+        var rest = shares.Skip(top).ToList();
+        return
+        [
+            .. shares.Take(top),
+            new HeapTypeShare($"{rest.Count(s => s.Bytes > 0)} other types", rest.Sum(s => s.Bytes), rest.Sum(s => s.Objects)),
+            Unsized(with, without, count, shares),
+        ];
+    }
+
+    // The same growth by the assembly that defines each type (a generic type counts for the assembly of its definition:
+    // an async state machine box is CoreLib's, whatever method it runs).
+    public static List<HeapTypeShare> PerAssembly(Dictionary<string, HeapTypeTotal> with, Dictionary<string, HeapTypeTotal> without, int count)
+    {
+        var growth = Growth(with, without, count);
+        return
+        [
+            .. growth.GroupBy(g => g.Assembly)
+                .Select(a => new HeapTypeShare(a.Key, a.Sum(g => g.Share.Bytes), a.Sum(g => g.Share.Objects)))
+                .Where(a => a.Bytes > 0)
+                .OrderByDescending(a => a.Bytes),
+            Unsized(with, without, count, [.. growth.Select(g => g.Share)]),
+        ];
+    }
+
+    private static List<(HeapTypeShare Share, string Assembly)> Growth(
+        Dictionary<string, HeapTypeTotal> with, Dictionary<string, HeapTypeTotal> without, int count) =>
+        [
+            .. with.Where(t => t.Key != HeapTotal).Select(t =>
             {
                 var before = without.GetValueOrDefault(t.Key);
-                return new HeapTypeShare(t.Key, (double)(t.Value.Bytes - before.Bytes) / count, (double)(t.Value.Count - before.Count) / count);
-            })
-            .OrderByDescending(s => s.Bytes)
-            .ToList();
-        var listed = shares.Take(top).ToList();
-        var rest = shares.Skip(top).ToList();
-        listed.Add(new HeapTypeShare($"{rest.Count(s => s.Bytes > 0)} other types", rest.Sum(s => s.Bytes), rest.Sum(s => s.Objects)));
-        var unsized = (double)(TotalBytes(with) - TotalBytes(without)) / count - shares.Sum(s => s.Bytes);
-        listed.Add(new HeapTypeShare("rows against the heap total", unsized, 0));
-        return listed;
-    }
+                return (new HeapTypeShare(t.Key, (double)(t.Value.Bytes - before.Bytes) / count, (double)(t.Value.Count - before.Count) / count),
+                    t.Value.Assembly);
+            }),
+        ];
+
+    private static HeapTypeShare Unsized(
+        Dictionary<string, HeapTypeTotal> with, Dictionary<string, HeapTypeTotal> without, int count, List<HeapTypeShare> shares) =>
+        new("rows against the heap total", (double)(TotalBytes(with) - TotalBytes(without)) / count - shares.Sum(s => s.Bytes), 0);
 
     public static long TotalBytes(Dictionary<string, HeapTypeTotal> census) => census.GetValueOrDefault(HeapTotal).Bytes;
 
@@ -80,17 +105,24 @@ internal static class HeapCensus
 
             if (fields[1] == "GC" && fields.Length == 3 && fields[2] == "Heap bytes")
             {
-                totals[HeapTotal] = new HeapTypeTotal(size, 0);
+                totals[HeapTotal] = new HeapTypeTotal(size, 0, "");
             }
             else if (fields.Length == 3 && long.TryParse(fields[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var count))
             {
                 var type = TypeName(fields[2]);
                 var before = totals.GetValueOrDefault(type);
-                totals[type] = new HeapTypeTotal(before.Bytes + size * count, before.Count + count);
+                totals[type] = new HeapTypeTotal(before.Bytes + size * count, before.Count + count, AssemblyName(fields[2]));
             }
         }
 
         return totals;
+    }
+
+    // "System.Byte[] (Bytes > 1K)  [System.Private.CoreLib.dll]" -> "System.Private.CoreLib".
+    private static string AssemblyName(string row)
+    {
+        var start = row.LastIndexOf('[');
+        return start < 0 || !row.EndsWith(']') ? "(unknown)" : Path.GetFileNameWithoutExtension(row[(start + 1)..^1]);
     }
 
     // "System.Byte[] (Bytes > 1K)  [System.Private.CoreLib.dll]" -> "System.Byte[]".
@@ -106,4 +138,4 @@ internal static class HeapCensus
     }
 }
 
-internal readonly record struct HeapTypeTotal(long Bytes, long Count);
+internal readonly record struct HeapTypeTotal(long Bytes, long Count, string Assembly);

@@ -60,11 +60,21 @@ internal static partial class ReportWriter
             "objects of a fixed size; for arrays and strings the tool gives one object's size, so their rows are approximate and the last row is what " +
             "the rows miss (or count twice) of the heap total.");
         md.AppendLine();
-        md.AppendLine("| Type | Bytes per connection | Objects per connection |");
-        md.AppendLine("|---|---:|---:|");
-        foreach (var type in m.Holds!)
+        if (m.HoldsByAssembly is { } assemblies)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| `{type.Type}` | {type.Bytes:N0} | {(type.Objects == 0 ? "" : type.Objects.ToString("N2", CultureInfo.InvariantCulture))} |");
+            SharesTable(md, "Assembly that defines the type", assemblies);
+        }
+
+        SharesTable(md, "Type", m.Holds!);
+    }
+
+    private static void SharesTable(StringBuilder md, string what, List<HeapTypeShare> shares)
+    {
+        md.AppendLine(CultureInfo.InvariantCulture, $"| {what} | Bytes per connection | Objects per connection |");
+        md.AppendLine("|---|---:|---:|");
+        foreach (var share in shares)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{share.Type}` | {share.Bytes:N0} | {(share.Objects == 0 ? "" : share.Objects.ToString("N2", CultureInfo.InvariantCulture))} |");
         }
 
         md.AppendLine();
