@@ -3,11 +3,14 @@ using System.Diagnostics;
 namespace StChat.Bench;
 
 // Resident memory of the server process per idle connection: RSS with N idle clients (rooms of 100, joined and
-// settled) minus RSS after a warm-up of 200 connections that have closed again, divided by N.
+// settled) minus RSS after a warm-up of 200 connections that have closed again, divided by N. For our server, a heap
+// census with the most clients and another after they have gone say which objects make up the managed part of it;
+// both come after the RSS figures, as the full GC each census forces would lower them.
 internal sealed class IdleMemoryScenario(BenchEnvironment env)
 {
     private const int RoomSize = 100;
     private const int WarmUpConnections = 2 * RoomSize;
+    private const int CensusTypes = 20;
 
     public async Task<List<IdleMemoryResult>> RunAsync(ChatTarget target, CancellationToken ct)
     {
@@ -36,6 +39,24 @@ internal sealed class IdleMemoryScenario(BenchEnvironment env)
             var result = new IdleMemoryResult(target.Name, count, baseline, rss, (double)(rss - baseline) / count, connectSeconds);
             BenchEnvironment.Log($"memory: {target.Name}: {count:N0} idle connections, {result.BytesPerConnection / 1024:N1} KiB each");
             results.Add(result);
+        }
+
+        var census = target.StChat ? await HeapCensus.TakeAsync(env.RepoRoot, target.Process.Pid, ct) : null;
+        load.Dispose(); // Closes every client before the census without them.
+        if (census is not null)
+        {
+            // Long enough for the server to end every session and store the exits.
+            await Task.Delay(10_000, ct);
+            if (await HeapCensus.TakeAsync(env.RepoRoot, target.Process.Pid, ct) is { } without)
+            {
+                var last = results[^1];
+                results[^1] = last with
+                {
+                    HeapBytesPerConnection = (double)(HeapCensus.TotalBytes(census) - HeapCensus.TotalBytes(without)) / last.Connections,
+                    Holds = HeapCensus.PerConnection(census, without, last.Connections, CensusTypes),
+                    HoldsByAssembly = HeapCensus.PerAssembly(census, without, last.Connections),
+                };
+            }
         }
 
         return results;

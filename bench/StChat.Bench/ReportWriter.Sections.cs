@@ -195,49 +195,6 @@ internal static partial class ReportWriter
         }
     }
 
-    private static async Task MemoryAsync(StringBuilder md, List<IdleMemoryResult> memory, ReportCharts charts,
-        List<(string, string, bool)> targets, List<string> remains, CancellationToken ct)
-    {
-        md.AppendLine("## Memory per idle connection");
-        md.AppendLine();
-        md.AppendLine("Resident set size (VmRSS) of the server process (ours, then each peer, each on its own) with N idle WebSocket clients (rooms of 100, joined and settled) minus its RSS " +
-            "before them, divided by N. The baseline is taken after a warm-up (two rooms of 100 join and leave), so one-time costs such as code compiled on first use " +
-            "are not counted as per-connection memory. Clients connect from 127.0.0.2-127.0.0.17 so ephemeral ports do not run out.");
-        md.AppendLine();
-        md.AppendLine("| Server | Idle connections | RSS before | RSS with clients | Per connection |");
-        md.AppendLine("|---|---:|---:|---:|---:|");
-        foreach (var m in memory)
-        {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {m.Server} | {m.Connections:N0} | {m.BaselineRssBytes / 1048576.0:N0} MiB | {m.RssBytes / 1048576.0:N0} MiB | **{m.BytesPerConnection / 1024:N1} KiB** |");
-        }
-
-        md.AppendLine();
-        var bars = memory.Select(m => new ChartRenderer.Bar($"{m.Connections:N0} idle, {ChatServerLabels[ChatSeries(m.Server)]}",
-            m.BytesPerConnection / 1024, ChatSeries(m.Server), $"{m.BytesPerConnection / 1024:N1} KiB")).ToList();
-        await ChartAsync(md, ChartRenderer.BarSvg("Resident memory per idle connection (lower is better)", "KiB per connection", bars,
-            ChatServerLabels), charts, "memory.png", "Memory per idle connection", ct);
-        var missed = new List<string>();
-        foreach (var m in memory.Where(m => ChatSeries(m.Server) == 0))
-        {
-            var ok = m.BytesPerConnection <= 16 * 1024;
-            targets.Add(($"≤ 16 KB per idle connection at {m.Connections:N0}", $"{m.BytesPerConnection / 1024:N1} KiB", ok));
-            if (!ok)
-            {
-                missed.Add($"{m.BytesPerConnection / 1024:N1} KiB at {m.Connections:N0}");
-            }
-        }
-
-        if (missed.Count > 0)
-        {
-            remains.Add($"Memory per idle connection: {string.Join(", ", missed)}. Each connection holds a Kestrel connection with its pipes and " +
-                "HTTP request state, the WebSocket with its keep-alive timer, a bounded send channel and two pending loops. An idle connection holds " +
-                "no receive buffer (a zero-byte read waits for each frame; the buffer is rented only while it is read), and a smaller gen0 budget " +
-                "(DOTNET_GCgen0size=4 MiB) changed the figure by under 1 KiB, so what is left is live objects, most of them Kestrel's. Next " +
-                "candidates: a send-loop wait without a cancellable token (one registration and one wait object per idle connection), then a heap " +
-                "dump of the idle server to size Kestrel's share.");
-        }
-    }
-
     private static async Task PublishAsync(StringBuilder md, List<FeedPublishResult> publish, ReportCharts charts, CancellationToken ct)
     {
         md.AppendLine("## Publishing on the feed path (for information)");

@@ -8,15 +8,19 @@ namespace StChat.Chat;
 // or with nothing when the effect is itself visible (a message's event, a subscription's replay).
 internal sealed partial class ChatSession
 {
-    private readonly TokenBucket _rate;
-    private readonly TokenBucket _strikes;
+    // Made by the first frame (and the first refused one): a bucket starts full and stays full until used, so one
+    // made then is the same as one made on connecting, and a connection that only listens holds neither.
+    private TokenBucket? _rate;
+    private TokenBucket? _strikes;
 
     public async Task HandleFrameAsync(ReadOnlyMemory<byte> json)
     {
         var now = Now;
+        _rate ??= new TokenBucket(_options.MessagesPerSecond, _options.MessageBurst, now);
         if (!_rate.TryTake(now))
         {
             _services.Metrics.RateLimited();
+            _strikes ??= new TokenBucket(1, _options.RateLimitStrikes, now);
             if (!_strikes.TryTake(now))
             {
                 _socket.RequestClose(WebSocketCloseStatus.PolicyViolation, "rate limit exceeded repeatedly");

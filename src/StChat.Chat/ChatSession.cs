@@ -54,9 +54,6 @@ internal sealed partial class ChatSession
         _services = services;
         _options = services.Options;
         _socket = new ChatSocket(socket, this, _options, services.Metrics, services.Logger, requestAborted);
-        var start = Now;
-        _rate = new TokenBucket(_options.MessagesPerSecond, _options.MessageBurst, start);
-        _strikes = new TokenBucket(1, _options.RateLimitStrikes, start);
     }
 
     public string User { get; }

@@ -31,11 +31,16 @@ internal sealed class ChatSocket
     private readonly ILogger _logger;
     private readonly Channel<Outgoing> _sendQueue;
     private readonly CancellationTokenSource _closeRequested = new();
-    private readonly CancellationTokenSource _receiveAbort;
+    private readonly CancellationToken _requestAborted;
     private readonly WebSocketSendTimeout _sends;
 
-    // Subscriptions with a replay under way, served one page each in turn. Only the send loop touches it.
-    private readonly Queue<RoomSubscription> _replays = new();
+    // Cancelled when a peer goes away while its frame is handled, or does not answer our close in time; not linked to
+    // the request for the whole connection, so an idle connection holds no registration for it.
+    private readonly CancellationTokenSource _receiveAbort = new();
+
+    // Subscriptions with a replay under way, served one page each in turn; null when there are none, as on an idle
+    // connection. Only the send loop touches it.
+    private Queue<RoomSubscription>? _replays;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
     private bool _shuttingDown;
@@ -49,7 +54,7 @@ internal sealed class ChatSocket
         _options = options;
         _metrics = metrics;
         _logger = logger;
-        _receiveAbort = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        _requestAborted = requestAborted;
         _sends = new WebSocketSendTimeout(socket, options.SendTimeout);
         _sendQueue = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(_options.SendQueueCapacity)
         {
@@ -130,11 +135,14 @@ internal sealed class ChatSocket
             _closeRequested.Cancel();
         }
 
-        // Wakes the send loop, which waits on the queue without a token; what is queued can still be read.
+        // The send loop waits on the queue without a token (one registration less per idle connection): completing
+        // the queue wakes it, and what is already queued is still flushed before the close frame.
         _sendQueue.Writer.TryComplete();
-
         try
         {
+            // The idle read has no token either: a peer that does not answer the close in time has its socket aborted,
+            // which is what a cancelled read would do.
+            _receiveAbort.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket);
             _receiveAbort.CancelAfter(CloseHandshakeTimeout + (shuttingDown ? _options.ShutdownTimeout : TimeSpan.Zero));
         }
         catch (ObjectDisposedException)
@@ -155,8 +163,8 @@ internal sealed class ChatSocket
         while (!_closeRequested.IsCancellationRequested)
         {
             // A zero-byte read waits for the next frame's header without a buffer: an idle connection holds none, and
-            // one is rented from the pool only while a frame is read and handled.
-            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, _receiveAbort.Token);
+            // one is rented from the pool only while a frame is read and handled. No token: see RequestClose.
+            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
             if (!await ReadAndHandleFrameAsync(result))
             {
                 return;
@@ -170,6 +178,7 @@ internal sealed class ChatSocket
     private async Task<bool> ReadAndHandleFrameAsync(ValueWebSocketReceiveResult result)
     {
         var limit = _options.MaxMessageBytes + EnvelopeBytes;
+        using var aborted = _requestAborted.UnsafeRegister(static receive => ((CancellationTokenSource)receive!).Cancel(), _receiveAbort);
         var buffer = ArrayPool<byte>.Shared.Rent(limit);
         try
         {
@@ -253,8 +262,13 @@ internal sealed class ChatSocket
                 }
 
                 _closeRequested.Token.ThrowIfCancellationRequested();
-                if (_replays.TryDequeue(out var replaying))
+                if (_replays is not null && _replays.TryDequeue(out var replaying))
                 {
+                    if (_replays.Count == 0)
+                    {
+                        _replays = null;
+                    }
+
                     await ReplayStepAsync(replaying);
                     continue;
                 }
@@ -320,7 +334,7 @@ internal sealed class ChatSocket
             {
                 if (await request.Subscription.BeginReplayAsync(request))
                 {
-                    _replays.Enqueue(request.Subscription);
+                    (_replays ??= new()).Enqueue(request.Subscription);
                 }
             }
             catch (Exception failure) when (IsLogFailure(failure))
@@ -340,7 +354,7 @@ internal sealed class ChatSocket
         {
             if (!await subscription.ReplayStepAsync())
             {
-                _replays.Enqueue(subscription);
+                (_replays ??= new()).Enqueue(subscription);
             }
         }
         catch (Exception failure) when (IsLogFailure(failure))

@@ -11,7 +11,8 @@ namespace StChat.Messaging;
 /// </summary>
 public sealed class WebSocketSendTimeout(WebSocket socket, TimeSpan timeout) : IDisposable
 {
-    private CancellationTokenSource _timer = new();
+    // Made by the first send that has to wait, so a connection that never waits (an idle one) holds none.
+    private CancellationTokenSource? _timer;
 
     /// <summary>Sends <paramref name="frame"/>. A send not done within the timeout aborts the socket and throws
     /// <see cref="TimeoutException"/>; one still waiting when <paramref name="ct"/> is cancelled aborts it too and
@@ -30,25 +31,26 @@ public sealed class WebSocketSendTimeout(WebSocket socket, TimeSpan timeout) : I
     }
 
     /// <summary>True once a send has timed out (and the socket been aborted).</summary>
-    public bool TimedOut => _timer.IsCancellationRequested;
+    public bool TimedOut => _timer?.IsCancellationRequested == true;
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose() => _timer?.Dispose();
 
     // Pooled: under load many sends wait, and each would otherwise allocate its state machine.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitAsync(ValueTask send, CancellationToken ct)
     {
-        _timer.CancelAfter(timeout);
+        var timer = _timer ??= new CancellationTokenSource();
+        timer.CancelAfter(timeout);
         try
         {
             // Aborting is what a cancelled token would make the socket do: it fails the pending write.
-            using (_timer.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket))
+            using (timer.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket))
             using (ct.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket))
             {
                 await send;
             }
         }
-        catch (Exception e) when (_timer.IsCancellationRequested && IsAbort(e))
+        catch (Exception e) when (timer.IsCancellationRequested && IsAbort(e))
         {
             throw new TimeoutException($"A frame was not taken by the client within {timeout}.", e);
         }
@@ -57,11 +59,11 @@ public sealed class WebSocketSendTimeout(WebSocket socket, TimeSpan timeout) : I
             throw new OperationCanceledException("The send was cancelled and the socket aborted.", e, ct);
         }
 
-        if (!_timer.TryReset())
+        if (!timer.TryReset())
         {
             // The timer fired just after the send completed.
-            _timer.Dispose();
-            _timer = new CancellationTokenSource();
+            timer.Dispose();
+            _timer = null;
         }
     }
 

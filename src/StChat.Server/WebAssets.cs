@@ -35,36 +35,40 @@ internal static class WebAssets
 
     public static WebApplication MapStChatWeb(this WebApplication app)
     {
-        app.Use(async (context, next) =>
+        // Requests for anything else (a WebSocket among them, for as long as it is open) pass on without an async frame
+        // of their own.
+        app.Use((context, next) =>
         {
             var request = context.Request;
-            if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+            return !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
                 || IsUpgrade(request)
-                || !Files.TryGetValue(request.Path.Value ?? "", out var asset))
-            {
-                await next(context);
-                return;
-            }
-
-            var file = new FileInfo(Path.Combine(Root, asset.File));
-            if (!file.Exists)
-            {
-                await next(context);
-                return;
-            }
-
-            var response = context.Response;
-            response.ContentType = asset.ContentType;
-            response.Headers.CacheControl = "no-cache";
-            response.Headers.XContentTypeOptions = "nosniff";
-            response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            response.ContentLength = file.Length;
-            if (HttpMethods.IsGet(request.Method))
-            {
-                await response.SendFileAsync(file.FullName, context.RequestAborted);
-            }
+                || !Files.TryGetValue(request.Path.Value ?? "", out var asset)
+                ? next(context)
+                : ServeAsync(context, asset, next);
         });
         return app;
+    }
+
+    private static async Task ServeAsync(HttpContext context, (string File, string ContentType) asset, RequestDelegate next)
+    {
+        var file = new FileInfo(Path.Combine(Root, asset.File));
+        if (!file.Exists)
+        {
+            await next(context);
+            return;
+        }
+
+        var request = context.Request;
+        var response = context.Response;
+        response.ContentType = asset.ContentType;
+        response.Headers.CacheControl = "no-cache";
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.ContentLength = file.Length;
+        if (HttpMethods.IsGet(request.Method))
+        {
+            await response.SendFileAsync(file.FullName, context.RequestAborted);
+        }
     }
 
     private static bool IsUpgrade(HttpRequest request) =>

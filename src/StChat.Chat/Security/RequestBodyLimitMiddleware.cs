@@ -8,7 +8,12 @@ namespace StChat.Chat.Security;
 // The connection closes after it (the rest of the body is never read), so the answer says so to the client.
 internal sealed class RequestBodyLimitMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    // An upgrade has no body (Kestrel refuses one that declares it) and its request lasts as long as the WebSocket:
+    // it passes straight on, so an idle connection does not keep this middleware's frame as well.
+    public Task InvokeAsync(HttpContext context) =>
+        context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } ? next(context) : LimitAsync(context);
+
+    private async Task LimitAsync(HttpContext context)
     {
         var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
         if (context.Request.ContentLength > limit)
