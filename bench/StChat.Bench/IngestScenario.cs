@@ -18,12 +18,14 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
     // The candidates for a faster exactly-once store, each a configuration of the real worker; the default last.
     private static readonly IngestVariant[] Variants =
     [
-        new("Unnest parameters, 1 store in flight", new() { ["Ingest__StoreMethod"] = "Unnest", ["Ingest__StoresInFlight"] = "1" }),
-        new("COPY into staging, 1 store in flight", new() { ["Ingest__StoresInFlight"] = "1" }),
-        new("COPY into staging, 2 stores in flight, batches of 2,000",
-            new() { ["Ingest__BatchSize"] = "2000", ["Ingest__MaxAckPending"] = "10000" }),
-        new("COPY into staging, 4 stores in flight", new() { ["Ingest__StoresInFlight"] = "4" }),
-        new("COPY into staging, 2 stores in flight (default)", [], IsDefault: true),
+        new("Unnest parameters, guarded inserts, 1 store in flight, batches of 500",
+            new() { ["Ingest__StoreMethod"] = "Unnest", ["Ingest__StoresInFlight"] = "1", ["Ingest__BatchSize"] = "500" }),
+        new("COPY into staging, 1 store in flight, batches of 500", new() { ["Ingest__StoresInFlight"] = "1", ["Ingest__BatchSize"] = "500" }),
+        new("COPY into staging, 2 stores in flight, batches of 500", new() { ["Ingest__BatchSize"] = "500" }),
+        new("COPY into staging, 4 stores in flight, batches of 500", new() { ["Ingest__StoresInFlight"] = "4", ["Ingest__BatchSize"] = "500" }),
+        new("COPY into staging, 2 stores in flight, batches of 5,000",
+            new() { ["Ingest__BatchSize"] = "5000", ["Ingest__MaxAckPending"] = "20000" }),
+        new("COPY into staging, 2 stores in flight, batches of 2,000 (default)", [], IsDefault: true),
     ];
 
     private sealed record IngestVariant(string Name, Dictionary<string, string> Settings, bool IsDefault = false);

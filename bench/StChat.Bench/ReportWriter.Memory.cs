@@ -44,7 +44,14 @@ internal static partial class ReportWriter
 
         if (missed.Count > 0)
         {
-            remains.Add($"Memory per idle connection: {string.Join(", ", missed)}; what an idle connection holds is listed under the memory section.");
+            // The census names the next bottleneck: the assemblies whose objects each idle connection keeps alive.
+            var largest = memory.LastOrDefault(m => m.HoldsByAssembly is { Count: > 0 })?.HoldsByAssembly!
+                .OrderByDescending(a => a.Bytes).Take(3).Select(a => $"`{a.Type}` {a.Bytes:N0} B").ToList();
+            remains.Add($"Memory per idle connection: {string.Join(", ", missed)}." + (largest is null
+                ? ""
+                : $" The heap census puts the largest shares of an idle connection in {string.Join(", ", largest)}: the HTTP/1.1 connection " +
+                  "Kestrel keeps under an upgraded socket, its pipes and the request's async frames, which stay alive for the socket's lifetime. " +
+                  "What is ours is listed in the census table."));
         }
     }
 

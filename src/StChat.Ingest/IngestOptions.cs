@@ -25,7 +25,7 @@ public sealed record IngestOptions
     /// Most messages fetched, stored in one transaction and acknowledged together; a batch holds what the broker has
     /// at the moment of the fetch, so it is full only while a backlog lasts.
     /// </summary>
-    public int BatchSize { get; init; } = 500;
+    public int BatchSize { get; init; } = 2000;
 
     /// <summary>
     /// Batches stored at the same time, each in its own transaction on its own connection, while the next one is
@@ -46,7 +46,7 @@ public sealed record IngestOptions
     /// Unacknowledged messages the broker allows the consumer; at least one batch, and two for the worker to fetch a
     /// batch while the previous one is stored.
     /// </summary>
-    public int MaxAckPending { get; init; } = 5000;
+    public int MaxAckPending { get; init; } = 10_000;
 
     /// <summary>Window in which the stream drops a second publish with the same Nats-Msg-Id.</summary>
     public TimeSpan DuplicateWindow { get; init; } = TimeSpan.FromMinutes(2);

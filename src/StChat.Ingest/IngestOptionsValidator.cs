@@ -20,7 +20,7 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
 
         if (options.BatchSize is < 1 or > 10_000)
         {
-            errors.Add($"Ingest:BatchSize is {options.BatchSize}; set it between 1 and 10000 (default 500).");
+            errors.Add($"Ingest:BatchSize is {options.BatchSize}; set it between 1 and 10000 (default 2000).");
         }
 
         if (options.FetchExpires < TimeSpan.FromSeconds(1) || options.FetchExpires > TimeSpan.FromMinutes(5))
@@ -51,7 +51,7 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         if (options.MaxAckPending < options.BatchSize)
         {
             errors.Add($"Ingest:MaxAckPending ({options.MaxAckPending}) is smaller than Ingest:BatchSize ({options.BatchSize}); " +
-                "the broker would never hand out a full batch. Set it to several batches (default 5000).");
+                "the broker would never hand out a full batch. Set it to several batches (default 10000).");
         }
 
         if (options.DuplicateWindow < TimeSpan.Zero)
