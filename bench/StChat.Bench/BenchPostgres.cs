@@ -74,6 +74,15 @@ internal sealed class BenchPostgres : IAsyncDisposable
         return $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name};Maximum Pool Size=200";
     }
 
+    // WITH (FORCE) ends the connections still open to it (a stopped worker's pool may not have closed them yet).
+    public async Task DropDatabaseAsync(string name, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand($"DROP DATABASE {name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<string> SettingAsync(string name, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(AdminConnectionString);

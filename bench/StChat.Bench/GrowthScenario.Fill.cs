@@ -174,6 +174,9 @@ internal sealed partial class GrowthScenario
         long rows;
         await using (var writer = await connection.BeginBinaryImportAsync(copy, ct))
         {
+            // Millions of rows into indexed tables take minutes, most of them after the last row is sent; zero is no
+            // timeout (the command timeout would otherwise end the wait for the server's answer).
+            writer.Timeout = TimeSpan.Zero;
             rows = await write(writer);
             await writer.CompleteAsync(ct);
         }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using StChat.Messaging;
@@ -309,7 +308,6 @@ internal sealed class ChatSocket
         await CloseAsync();
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendItemAsync(Outgoing item)
     {
         if (item.Event is { } e)
@@ -390,7 +388,6 @@ internal sealed class ChatSocket
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitSendAsync(ValueTask send)
     {
         try

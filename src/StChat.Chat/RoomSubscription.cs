@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using StChat.Chat.Accounts;
 using StChat.Chat.Conversations;
@@ -108,9 +107,7 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
         _bus.Dispose();
     }
 
-    // Send loop: a live event taken from the queue. The delivery methods return pooled ValueTasks: a send that has to
-    // wait suspends each of them, and an allocation per suspension would be one per delivery to a busy socket.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    // Send loop: a live event taken from the queue.
     public async ValueTask OnQueuedAsync(ChatEvent e)
     {
         lock (_liveGate)
@@ -274,7 +271,6 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
     }
 
     // Strict seq order, whatever order or duplication the fan-out produced.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DeliverAsync(ChatEvent e)
     {
         if (e.Seq <= _lastDelivered)
@@ -290,7 +286,6 @@ internal sealed class RoomSubscription : IRoomSubscriber, IDisposable
         await SendAsync(e);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAsync(ChatEvent e)
     {
         await _socket.SendFrameAsync(e.Json);

@@ -42,9 +42,11 @@ internal sealed partial class CatalogueStore(
     // Either way the row counts as skipped, which sends the batch to the FindOtherMessage check. (Two transactions
     // storing the same message at the same moment into different tables would not see each other; that needs two
     // workers holding one message at once, which the broker only allows after AckWait passed without +WPI.)
-    private const string NotInSportEvent = "NOT EXISTS (SELECT FROM sport_event s WHERE s.stream = $1 AND s.stream_seq = r.stream_seq)";
-    private const string NotInExecution = "NOT EXISTS (SELECT FROM execution e WHERE e.stream = $1 AND e.stream_seq = r.stream_seq)";
-    private const string NotInRejects = "NOT EXISTS (SELECT FROM feed_rejects f WHERE f.stream = $1 AND f.stream_seq = r.stream_seq)";
+    // OFFSET 0 keeps each clause a primary-key probe per row: as an anti-join the planner may choose a merge or hash
+    // join that reads the stream's whole index, when statistics lag behind a table that grows by a million rows a minute.
+    private const string NotInSportEvent = "NOT EXISTS (SELECT FROM sport_event s WHERE s.stream = $1 AND s.stream_seq = r.stream_seq OFFSET 0)";
+    private const string NotInExecution = "NOT EXISTS (SELECT FROM execution e WHERE e.stream = $1 AND e.stream_seq = r.stream_seq OFFSET 0)";
+    private const string NotInRejects = "NOT EXISTS (SELECT FROM feed_rejects f WHERE f.stream = $1 AND f.stream_seq = r.stream_seq OFFSET 0)";
 
     private const string InsertSportEvents = $"""
         INSERT INTO sport_event (stream, stream_seq, sport, match_title, data_event, published_at)

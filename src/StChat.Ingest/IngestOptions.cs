@@ -46,7 +46,7 @@ public sealed record IngestOptions
     /// Unacknowledged messages the broker allows the consumer; at least one batch, and two for the worker to fetch a
     /// batch while the previous one is stored.
     /// </summary>
-    public int MaxAckPending { get; init; } = 10_000;
+    public int MaxAckPending { get; init; } = 20_000;
 
     /// <summary>Window in which the stream drops a second publish with the same Nats-Msg-Id.</summary>
     public TimeSpan DuplicateWindow { get; init; } = TimeSpan.FromMinutes(2);

@@ -51,7 +51,7 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         if (options.MaxAckPending < options.BatchSize)
         {
             errors.Add($"Ingest:MaxAckPending ({options.MaxAckPending}) is smaller than Ingest:BatchSize ({options.BatchSize}); " +
-                "the broker would never hand out a full batch. Set it to several batches (default 10000).");
+                "the broker would never hand out a full batch. Set it to several batches (default 20000).");
         }
 
         if (options.DuplicateWindow < TimeSpan.Zero)
