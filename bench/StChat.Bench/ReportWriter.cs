@@ -62,8 +62,9 @@ internal static partial class ReportWriter
             var load = double.Parse(loadBefore.Split(' ')[0], CultureInfo.InvariantCulture);
             if (load > r.Machine.Cores)
             {
-                md.AppendLine($"Run conditions{(several ? $" ({sections})" : "")}: the machine was not quiet (load average {load:N1} on {r.Machine.Cores} cores before the run; other test " +
-                    "suites were running on the same cores), so absolute figures are lower and noisier than on an idle machine; the side-by-side ratios are the meaningful part.");
+                md.AppendLine($"Run conditions{(several ? $" ({sections})" : "")}: the 1-minute load average was {load:N1} on {r.Machine.Cores} cores when the run " +
+                    "started (it counts whatever ran in the minute before, a previous run included), so absolute figures may be lower and noisier than on an idle " +
+                    "machine; the side-by-side ratios are the meaningful part.");
                 md.AppendLine();
             }
         }
