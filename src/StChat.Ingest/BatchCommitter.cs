@@ -32,8 +32,8 @@ internal sealed class BatchCommitter(
     private IngestBatch? _waiting;
 
     /// <summary>
-    /// The batch fetched behind the one being committed, once its fetch is complete: its AckWait runs while it waits,
-    /// so the +WPI sent during a database outage covers it too.
+    /// The batch fetched behind the ones being committed while every store is busy: its AckWait runs while it waits,
+    /// so the +WPI that a commit sends during a database outage covers it too.
     /// </summary>
     public IngestBatch? Waiting
     {

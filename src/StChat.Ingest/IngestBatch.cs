@@ -5,8 +5,8 @@ using NATS.Client.JetStream;
 namespace StChat.Ingest;
 
 /// <summary>
-/// The messages of one fetch, their decoded rows and what the broker said about them. The worker holds two: one being
-/// stored and one fetched behind it. Reused from batch to batch; payloads live in pooled buffers until
+/// The messages of one fetch, their decoded rows and what the broker said about them. The worker holds one per store in
+/// flight (Ingest:StoresInFlight) and one fetched behind them. Reused from batch to batch; payloads live in pooled buffers until
 /// <see cref="Clear"/>, so decoding needs no copy of its own and a refused row can still be stored byte for byte.
 /// </summary>
 internal sealed class IngestBatch(int capacity) : IDisposable
