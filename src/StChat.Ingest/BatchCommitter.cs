@@ -29,6 +29,9 @@ internal sealed class BatchCommitter(
     private readonly Retry _retry = new(options.Value.RetryMinDelay, options.Value.RetryMaxDelay);
     private readonly AckOpts _ackOpts = new() { DoubleAck = options.Value.DoubleAck };
     private readonly string _noticeSubject = CatalogueNotices.Subject(options.Value.Stream);
+
+    // Shared by the stores in flight, which fail together when the database does: one report per cause, not per store.
+    private readonly RepeatedFailureGate _failures = new(StoreFailureReportInterval);
     private IngestBatch? _waiting;
 
     /// <summary>
@@ -45,7 +48,6 @@ internal sealed class BatchCommitter(
     {
         var rejectRows = batch.Rows.Rejects.Count;
         var decodedRows = batch.Rows.SportEvents.Count + batch.Rows.Executions.Count;
-        var failures = new RepeatedFailureGate(StoreFailureReportInterval);
         var failed = 0;
         var started = Stopwatch.GetTimestamp();
         CatalogueStoreResult written;
@@ -57,7 +59,7 @@ internal sealed class BatchCommitter(
                 async (e, attempt, delay) =>
                 {
                     failed = attempt;
-                    LogStoreFailure((NpgsqlException)e, batch.Messages.Count, failures, attempt, delay);
+                    LogStoreFailure((NpgsqlException)e, batch.Messages.Count, attempt, delay);
 
                     // The broker keeps the batch reserved while we wait, so a long outage ends without a redelivery storm.
                     if (Stopwatch.GetElapsedTime(batch.ReservedSince) + delay >= _options.AckWait / 2)
@@ -78,6 +80,7 @@ internal sealed class BatchCommitter(
         var storeSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         if (failed > 0)
         {
+            _failures.Reset();
             Log.StoredAfterFailures(logger, batch.Messages.Count, failed);
         }
 
@@ -255,10 +258,10 @@ internal sealed class BatchCommitter(
 
     // An outage (transient) is a Warning: it heals by itself. Anything else is an Error that says what to change,
     // since only an operator can fix it; the retries go on so that the fix is picked up without a restart.
-    private void LogStoreFailure(NpgsqlException e, int count, RepeatedFailureGate failures, int attempt, TimeSpan delay)
+    private void LogStoreFailure(NpgsqlException e, int count, int attempt, TimeSpan delay)
     {
         var sqlState = (e as PostgresException)?.SqlState;
-        if (!failures.ShouldReport(sqlState + e.Message, out var suppressed))
+        if (!_failures.ShouldReport(sqlState + e.Message, out var suppressed))
         {
             Log.StoreFailedAgain(logger, attempt, e.Message, delay.TotalSeconds);
             return;

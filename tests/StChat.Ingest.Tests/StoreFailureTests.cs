@@ -60,4 +60,16 @@ public sealed class StoreFailureTests
         Assert.True(gate.ShouldReport("57P03 starting up", out _));
         Assert.True(gate.ShouldReport("57P03 starting up", out _));
     }
+
+    [Fact]
+    public void The_same_failure_is_reported_at_once_after_a_reset()
+    {
+        var gate = new RepeatedFailureGate(TimeSpan.FromHours(1));
+
+        Assert.True(gate.ShouldReport("08006 connection refused", out _));
+        Assert.False(gate.ShouldReport("08006 connection refused", out _));
+        gate.Reset();
+        Assert.True(gate.ShouldReport("08006 connection refused", out var suppressed));
+        Assert.Equal(0, suppressed);
+    }
 }

@@ -37,8 +37,8 @@ public sealed class BrowserChatTests(StackFixture stack)
         await JoinAsync(ann, "Ann", room);
         await JoinAsync(bob, "Bob", room);
 
-        await SendAsync(ann, "Hello from Ann");
-        await SendAsync(bob, "Hi Ann, Bob here");
+        await SayAsync(ann, "Hello from Ann");
+        await SayAsync(bob, "Hi Ann, Bob here");
         await WaitForMessagesAsync(ann, "Hello from Ann", "Hi Ann, Bob here");
         await WaitForMessagesAsync(bob, "Hello from Ann", "Hi Ann, Bob here");
         await ann.Locator("#people li[data-user='Bob']").WaitForAsync(new LocatorWaitForOptions { Timeout = Ms(Patience) });
@@ -57,8 +57,8 @@ public sealed class BrowserChatTests(StackFixture stack)
         await bobContext.SetOfflineAsync(true);
         await bob.EvaluateAsync("() => window.__stchatSockets.forEach(s => s.close())");
         await bob.Locator("#banner").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible, Timeout = Ms(Patience) });
-        await SendAsync(ann, "Ann while Bob is away 1");
-        await SendAsync(ann, "Ann while Bob is away 2");
+        await SayAsync(ann, "Ann while Bob is away 1");
+        await SayAsync(ann, "Ann while Bob is away 2");
         await SendAsync(bob, "Bob wrote this offline");
         await bob.Locator("#pending li", new PageLocatorOptions { HasTextString = "Bob wrote this offline" })
             .WaitForAsync(new LocatorWaitForOptions { Timeout = Ms(Patience) });
@@ -68,8 +68,8 @@ public sealed class BrowserChatTests(StackFixture stack)
         // Back online: Bob resumes after his last seq, gets what he missed, and his queued message is delivered once.
         await bobContext.SetOfflineAsync(false);
         await bob.Locator("#banner").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Hidden, Timeout = Ms(Patience) });
-        await SendAsync(bob, "Bob is back");
-        await SendAsync(ann, "Welcome back");
+        await SayAsync(bob, "Bob is back");
+        await SayAsync(ann, "Welcome back");
 
         var expected = new[]
         {
@@ -112,6 +112,14 @@ public sealed class BrowserChatTests(StackFixture stack)
     }
 
     private static Task SendAsync(IPage page, string text) => ChatPageLog.SendAsync(page, "#text", text);
+
+    // Sends and waits until the message is committed (it is in the sender's own log), so that what someone else sends
+    // next is ordered after it, as it would be in a conversation.
+    private static async Task SayAsync(IPage page, string text)
+    {
+        await SendAsync(page, text);
+        await WaitForMessagesAsync(page, text);
+    }
 
     private static async Task WaitForMessagesAsync(IPage page, params string[] texts)
     {
