@@ -20,10 +20,10 @@ internal sealed record GrowthResult
 internal sealed record GrowthShape(
     long CatalogueRows, long ChatEvents, int Rooms, long LargeRoomEvents, int BaselineEventsPerRoom, int PageSize, int Samples);
 
-// One COPY (or the ANALYZE after them): rows written and how long it took.
+// One COPY (or the VACUUM (ANALYZE) after them): rows written and how long it took.
 internal sealed record GrowthFill(string Database, string Table, long Rows, double Seconds);
 
-// A table after the fill and ANALYZE: the planner's row estimate and pg_total_relation_size (indexes and TOAST included).
+// A table after the fill and VACUUM (ANALYZE): the planner's row estimate and pg_total_relation_size (indexes and TOAST included).
 internal sealed record GrowthTableSize(string Database, string Table, long Rows, long TotalBytes);
 
 // The worker draining a stream of Messages into a catalogue that held RowsBefore rows.

@@ -47,4 +47,10 @@ internal sealed record IngestVariantResult(string Name, string Settings, bool Is
 }
 
 internal sealed record IngestLatencyResult(
-    double TargetRate, double ActualRate, long Samples, double P50Ms, double P99Ms, double MaxMs);
+    double TargetRate, double ActualRate, long Samples, double P50Ms, double P99Ms, double MaxMs)
+{
+    /// <summary>The latency split into consecutive parts, each with its own percentiles (which do not add up).</summary>
+    public List<IngestLatencyPart> Parts { get; init; } = [];
+}
+
+internal sealed record IngestLatencyPart(string Name, double P50Ms, double P99Ms);

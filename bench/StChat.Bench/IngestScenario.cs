@@ -20,12 +20,12 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
     [
         new("Unnest parameters, guarded inserts, 1 store in flight, batches of 500",
             new() { ["Ingest__StoreMethod"] = "Unnest", ["Ingest__StoresInFlight"] = "1", ["Ingest__BatchSize"] = "500" }),
-        new("COPY into staging, 1 store in flight, batches of 500", new() { ["Ingest__StoresInFlight"] = "1", ["Ingest__BatchSize"] = "500" }),
-        new("COPY into staging, 2 stores in flight, batches of 500", new() { ["Ingest__BatchSize"] = "500" }),
-        new("COPY into staging, 4 stores in flight, batches of 500", new() { ["Ingest__StoresInFlight"] = "4", ["Ingest__BatchSize"] = "500" }),
-        new("COPY into staging, 2 stores in flight, batches of 5,000",
-            new() { ["Ingest__BatchSize"] = "5000", ["Ingest__MaxAckPending"] = "40000" }),
-        new("COPY into staging, 2 stores in flight, batches of 2,000 (default)", [], IsDefault: true),
+        new("COPY, every batch through staging, 2 stores in flight, batches of 2,000", new() { ["Ingest__StoreMethod"] = "CopyStaged" }),
+        new("COPY, 1 store in flight, batches of 500", new() { ["Ingest__StoresInFlight"] = "1", ["Ingest__BatchSize"] = "500" }),
+        new("COPY, 2 stores in flight, batches of 500", new() { ["Ingest__BatchSize"] = "500" }),
+        new("COPY, 4 stores in flight, batches of 500", new() { ["Ingest__StoresInFlight"] = "4", ["Ingest__BatchSize"] = "500" }),
+        new("COPY, 2 stores in flight, batches of 5,000", new() { ["Ingest__BatchSize"] = "5000", ["Ingest__MaxAckPending"] = "40000" }),
+        new("COPY, 2 stores in flight, batches of 2,000 (default)", [], IsDefault: true),
     ];
 
     private sealed record IngestVariant(string Name, Dictionary<string, string> Settings, bool IsDefault = false);

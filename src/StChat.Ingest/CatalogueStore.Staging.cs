@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data;
+using System.Runtime.InteropServices;
 using Npgsql;
 using NpgsqlTypes;
 using StChat.Storage;
@@ -24,15 +25,19 @@ internal sealed partial class CatalogueStore
         ) ON COMMIT DELETE ROWS;
         """;
 
-    private const string CopySportEvents =
-        "COPY ingest_sport_event (stream_seq, sport, match_title, data_event, published_at) FROM STDIN (FORMAT BINARY)";
+    private const string SportEventColumns = "stream_seq, sport, match_title, data_event, published_at";
+    private const string ExecutionColumns = "stream_seq, symbol, market, price, quantity, execution_epoch, state_symbol, published_at";
 
-    private const string CopyExecutions =
-        "COPY ingest_execution (stream_seq, symbol, market, price, quantity, execution_epoch, state_symbol, published_at) " +
-        "FROM STDIN (FORMAT BINARY)";
+    private const string CopySportEvents = $"COPY ingest_sport_event ({SportEventColumns}) FROM STDIN (FORMAT BINARY)";
+    private const string CopyExecutions = $"COPY ingest_execution ({ExecutionColumns}) FROM STDIN (FORMAT BINARY)";
+
+    // The same rows with the stream in front, straight into the catalogue; see AppendAndCommitAsync.
+    private const string CopySportEventsIntoCatalogue = $"COPY sport_event (stream, {SportEventColumns}) FROM STDIN (FORMAT BINARY)";
+    private const string CopyExecutionsIntoCatalogue = $"COPY execution (stream, {ExecutionColumns}) FROM STDIN (FORMAT BINARY)";
 
     // The plain move from staging into the catalogue. On its own it is used only when every row of the batch is
-    // numbered above everything stored for the stream, so none can be stored already (see StoredUpTo).
+    // numbered above everything stored for the stream, so none can be stored already (see StoredUpTo), and only by
+    // StoreMethod.CopyStaged; Copy writes such a batch straight into the catalogue instead.
     private const string AppendSportEvents = """
         INSERT INTO sport_event (stream, stream_seq, sport, match_title, data_event, published_at)
         SELECT $1, r.stream_seq, r.sport, r.match_title, r.data_event, r.published_at
@@ -70,6 +75,9 @@ internal sealed partial class CatalogueStore
     // Open connections that hold the staging tables, each used by one write at a time.
     private readonly ConcurrentBag<NpgsqlConnection> _staging = [];
 
+    // Whether a batch numbered above everything stored goes straight into the catalogue (Copy) or through staging too.
+    private bool AppendsDirectly => _method == StoreMethod.Copy;
+
     private async Task<CatalogueStoreResult> WriteStagedAsync(string stream, FeedBatch batch, CancellationToken ct)
     {
         try
@@ -102,19 +110,24 @@ internal sealed partial class CatalogueStore
         }
     }
 
-    private static async Task<CatalogueStoreResult> WriteStagedAsync(
+    private async Task<CatalogueStoreResult> WriteStagedAsync(
         NpgsqlConnection connection, string stream, FeedBatch batch, bool mayAppend, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var append = mayAppend && batch.MinStreamSeq > await StoredUpToAsync(connection, stream, ct);
+        if (append && AppendsDirectly)
+        {
+            return await AppendAndCommitAsync(connection, transaction, stream, batch, ct);
+        }
+
         if (batch.SportEvents.Count > 0)
         {
-            await CopySportEventsAsync(connection, batch.SportEvents, ct);
+            await CopySportEventsAsync(connection, CopySportEvents, stream: null, batch.SportEvents, ct);
         }
 
         if (batch.Executions.Count > 0)
         {
-            await CopyExecutionsAsync(connection, batch.Executions, ct);
+            await CopyExecutionsAsync(connection, CopyExecutions, stream: null, batch.Executions, ct);
         }
 
         return await InsertAndCommitAsync(
@@ -125,6 +138,31 @@ internal sealed partial class CatalogueStore
             () => StagedInsert(append ? AppendSportEvents : InsertStagedSportEvents, stream),
             () => StagedInsert(append ? AppendExecutions : InsertStagedExecutions, stream),
             ct);
+    }
+
+    // A batch numbered wholly above everything stored cannot meet a stored message, so COPY writes it straight into
+    // the catalogue: PostgreSQL handles each row once instead of twice. Should another transaction store one of its
+    // messages after the look-up, the key refuses the COPY, and WriteStagedAsync sends the batch the guarded way.
+    private static async Task<CatalogueStoreResult> AppendAndCommitAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string stream, FeedBatch batch, CancellationToken ct)
+    {
+        var sportEvents = batch.SportEvents.Count == 0
+            ? 0
+            : await CopySportEventsAsync(connection, CopySportEventsIntoCatalogue, stream, batch.SportEvents, ct);
+        var executions = batch.Executions.Count == 0
+            ? 0
+            : await CopyExecutionsAsync(connection, CopyExecutionsIntoCatalogue, stream, batch.Executions, ct);
+        var rejects = 0;
+        if (batch.Rejects.Count > 0)
+        {
+            await using var insert = new NpgsqlBatch(connection, transaction);
+            var command = Add(insert, RejectsCommand(stream, CollectionsMarshal.AsSpan(batch.Rejects)));
+            await insert.ExecuteNonQueryAsync(ct);
+            rejects = Inserted(command);
+        }
+
+        await transaction.CommitAsync(ct);
+        return new CatalogueStoreResult(sportEvents, executions, rejects);
     }
 
     private static async Task<long> StoredUpToAsync(NpgsqlConnection connection, string stream, CancellationToken ct)
@@ -162,12 +200,19 @@ internal sealed partial class CatalogueStore
         }
     }
 
-    private static async Task CopySportEventsAsync(NpgsqlConnection connection, List<SportEventRow> rows, CancellationToken ct)
+    // Into staging (no stream column) or into the catalogue (stream first); returns the rows written.
+    private static async Task<int> CopySportEventsAsync(
+        NpgsqlConnection connection, string sql, string? stream, List<SportEventRow> rows, CancellationToken ct)
     {
-        await using var copy = await connection.BeginBinaryImportAsync(CopySportEvents, ct);
+        await using var copy = await connection.BeginBinaryImportAsync(sql, ct);
         foreach (var row in rows)
         {
             await copy.StartRowAsync(ct);
+            if (stream is not null)
+            {
+                await copy.WriteAsync(stream, NpgsqlDbType.Text, ct);
+            }
+
             await copy.WriteAsync(checked((long)row.StreamSeq), NpgsqlDbType.Bigint, ct);
             await copy.WriteAsync(row.Sport, NpgsqlDbType.Text, ct);
             await copy.WriteAsync(row.MatchTitle, NpgsqlDbType.Text, ct);
@@ -175,15 +220,21 @@ internal sealed partial class CatalogueStore
             await copy.WriteAsync(PostgresTimestamp.ToMicroseconds(row.PublishedAt), NpgsqlDbType.TimestampTz, ct);
         }
 
-        await copy.CompleteAsync(ct);
+        return checked((int)await copy.CompleteAsync(ct));
     }
 
-    private static async Task CopyExecutionsAsync(NpgsqlConnection connection, List<ExecutionRow> rows, CancellationToken ct)
+    private static async Task<int> CopyExecutionsAsync(
+        NpgsqlConnection connection, string sql, string? stream, List<ExecutionRow> rows, CancellationToken ct)
     {
-        await using var copy = await connection.BeginBinaryImportAsync(CopyExecutions, ct);
+        await using var copy = await connection.BeginBinaryImportAsync(sql, ct);
         foreach (var row in rows)
         {
             await copy.StartRowAsync(ct);
+            if (stream is not null)
+            {
+                await copy.WriteAsync(stream, NpgsqlDbType.Text, ct);
+            }
+
             await copy.WriteAsync(checked((long)row.StreamSeq), NpgsqlDbType.Bigint, ct);
             await copy.WriteAsync(row.Symbol, NpgsqlDbType.Text, ct);
             await copy.WriteAsync(row.Market, NpgsqlDbType.Text, ct);
@@ -194,7 +245,7 @@ internal sealed partial class CatalogueStore
             await copy.WriteAsync(PostgresTimestamp.ToMicroseconds(row.PublishedAt), NpgsqlDbType.TimestampTz, ct);
         }
 
-        await copy.CompleteAsync(ct);
+        return checked((int)await copy.CompleteAsync(ct));
     }
 
     private static NpgsqlBatchCommand StagedInsert(string sql, string stream) =>

@@ -8,14 +8,15 @@ using StChat.Storage;
 namespace StChat.Ingest;
 
 /// <summary>
-/// Stores one batch in one transaction. With <see cref="StoreMethod.Copy"/> (the default) the decoded rows go by binary
-/// COPY into session-local staging tables and one <c>INSERT ... SELECT</c> per table moves them into the catalogue;
-/// with <see cref="StoreMethod.Unnest"/> they go as array parameters of one <c>INSERT ... SELECT FROM unnest(...)</c>
-/// per table, all in one round trip. A message whose (stream, stream_seq) is already stored, in its own table or
-/// (decoded differently on an earlier delivery) in another, is skipped, which is what makes a redelivered or re-fetched
-/// message harmless. Only when some were skipped does the store look at what was stored under those numbers, to tell a
-/// redelivery from a stream that was created again. A staged batch numbered wholly above everything stored for the
-/// stream, as the stream's newest messages are, cannot meet a stored message and is appended without those guards.
+/// Stores one batch in one transaction. A batch numbered wholly above everything stored for the stream, as the
+/// stream's newest messages are, cannot meet a stored message: with <see cref="StoreMethod.Copy"/> (the default) binary
+/// COPY writes it straight into the catalogue. Any other batch goes by binary COPY into session-local staging tables,
+/// and one guarded <c>INSERT ... SELECT</c> per table moves it into the catalogue; with
+/// <see cref="StoreMethod.Unnest"/> the rows go as array parameters of one guarded <c>INSERT ... SELECT FROM
+/// unnest(...)</c> per table, all in one round trip. The guards skip a message whose (stream, stream_seq) is already
+/// stored, in its own table or (decoded differently on an earlier delivery) in another, which is what makes a
+/// redelivered or re-fetched message harmless. Only when some were skipped does the store look at what was stored
+/// under those numbers, to tell a redelivery from a stream that was created again.
 /// </summary>
 internal sealed partial class CatalogueStore(
     NpgsqlDataSource dataSource, IOptions<IngestOptions> options, ILogger<CatalogueStore> logger) : IAsyncDisposable
@@ -94,7 +95,7 @@ internal sealed partial class CatalogueStore(
 
         try
         {
-            return _method == StoreMethod.Copy
+            return _method != StoreMethod.Unnest
                 ? await WriteStagedAsync(stream, batch, ct)
                 : await WriteTogetherAsync(dataSource, stream, batch, ct);
         }

@@ -45,7 +45,7 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
 
         if (!Enum.IsDefined(options.StoreMethod))
         {
-            errors.Add($"Ingest:StoreMethod is {options.StoreMethod}; set it to Copy (the default) or Unnest.");
+            errors.Add($"Ingest:StoreMethod is {options.StoreMethod}; set it to Copy (the default), Unnest or CopyStaged.");
         }
 
         if (options.MaxAckPending < options.BatchSize)

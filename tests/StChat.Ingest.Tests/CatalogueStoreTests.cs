@@ -11,6 +11,8 @@ public sealed class CopyCatalogueStoreTests() : CatalogueStoreTests(StoreMethod.
 
 public sealed class UnnestCatalogueStoreTests() : CatalogueStoreTests(StoreMethod.Unnest);
 
+public sealed class CopyStagedCatalogueStoreTests() : CatalogueStoreTests(StoreMethod.CopyStaged);
+
 // The writer alone against a real PostgreSQL, once per store method: a fresh database per test.
 public abstract class CatalogueStoreTests(StoreMethod method) : MigratedDatabaseTests("catalogue")
 {
@@ -187,6 +189,42 @@ public abstract class CatalogueStoreTests(StoreMethod method) : MigratedDatabase
         Assert.Equal(new CatalogueStoreResult(0, 0, 0), written);
         Assert.Equal(1, await CountAsync("execution"));
         Assert.Equal(0, await CountAsync("feed_rejects"));
+    }
+
+    [Fact]
+    public async Task Batches_numbered_above_everything_stored_are_stored_whole_with_their_values_and_rejects()
+    {
+        for (var start = 0; start < 20; start += 10)
+        {
+            var batch = new FeedBatch();
+            for (var i = start; i < start + 9; i++)
+            {
+                var seq = (ulong)i + 1;
+                if (i % 2 == 0)
+                {
+                    FeedDecoder.Decode(FeedSubjects.SportEvent, TestFeed.SportEventBytes(i), seq, Published, batch);
+                }
+                else
+                {
+                    FeedDecoder.Decode(FeedSubjects.Execution, TestFeed.ExecutionBytes(i), seq, Published, batch);
+                }
+            }
+
+            batch.Rejects.Add(new FeedRejectRow((ulong)start + 10, FeedSubjects.Execution, new byte[] { 1, 2, 3 }, "does not decode", Published));
+            var written = await Writer.WriteAsync(Stream, batch, CancellationToken.None);
+            Assert.Equal(new CatalogueStoreResult(5, 4, 1), written);
+        }
+
+        Assert.Equal((10L, 8L, 2L), (await CountAsync("sport_event"), await CountAsync("execution"), await CountAsync("feed_rejects")));
+        Assert.Equal(
+            $"11|{TestFeed.SportLabel(10)}|match 10|{Published.ToUnixTimeSeconds()}",
+            await ScalarAsync<string>(
+                "SELECT concat_ws('|', stream_seq, sport, match_title, extract(epoch FROM published_at)::bigint) " +
+                "FROM sport_event WHERE stream = $1 AND stream_seq = 11"));
+        Assert.Equal(
+            "12|SYM1|NYSE|ST11",
+            await ScalarAsync<string>(
+                "SELECT concat_ws('|', stream_seq, symbol, market, state_symbol) FROM execution WHERE stream = $1 AND stream_seq = 12"));
     }
 
     // An execution the decoder accepts and the no_poison constraint refuses.

@@ -1,4 +1,5 @@
 using NATS.Client.Core;
+using NATS.Client.JetStream;
 using StChat.Feeds;
 using StChat.Testing;
 using Xunit;
@@ -30,6 +31,33 @@ public class CatalogueFixture : IAsyncLifetime
         await _database.InitializeAsync();
         _nats = await NatsServer.StartAsync();
         _host = await CatalogueHost.StartAsync(_database.ConnectionString, _nats.Url, Stream, Ingest);
+        if (Ingest)
+        {
+            await WaitForConsumerAsync();
+        }
+    }
+
+    // The worker creates the stream and its consumer once the host has started; feeds published before that (plain
+    // core NATS, as `./stchat feeds` publishes) would reach no stream.
+    private async Task WaitForConsumerAsync()
+    {
+        await using var connection = new NatsConnection(new NatsOpts { Url = Nats.Url });
+        var js = new NatsJSContext(connection);
+        await Eventually.Until(
+            async () =>
+            {
+                try
+                {
+                    await js.GetConsumerAsync(Stream, Consumer);
+                    return true;
+                }
+                catch (NatsJSApiException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            $"the ingest worker creates stream {Stream} and consumer {Consumer}");
     }
 
     // `count` messages on each feed subject, published as fast as the simulator goes.
