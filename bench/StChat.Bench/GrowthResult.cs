@@ -27,7 +27,21 @@ internal sealed record GrowthFill(string Database, string Table, long Rows, doub
 internal sealed record GrowthTableSize(string Database, string Table, long Rows, long TotalBytes);
 
 // The worker draining a stream of Messages into a catalogue that held RowsBefore rows.
-internal sealed record GrowthIngestRun(string Catalogue, long RowsBefore, int Messages, double Seconds, double Rate, long Rows);
+internal sealed record GrowthIngestRun(string Catalogue, long RowsBefore, int Messages, double Seconds, double Rate, long Rows)
+{
+    // CPU time used during the drain by the worker, nats-server and PostgreSQL (every backend).
+    public double WorkerCpuSeconds { get; init; }
+
+    public double NatsCpuSeconds { get; init; }
+
+    public double PostgresCpuSeconds { get; init; }
+
+    // Blocks PostgreSQL read from outside its shared buffers (the OS cache or the disk) for this database, and the
+    // blocks it found in them, during the drain (pg_stat_database).
+    public long BlocksRead { get; init; }
+
+    public long BlocksHit { get; init; }
+}
 
 // One kind of chat request timed on one database: Kind is resume-ws, page-rest, join-first-frame or join-event.
 internal sealed record GrowthLatency(

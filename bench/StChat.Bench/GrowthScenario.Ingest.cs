@@ -17,9 +17,11 @@ internal sealed partial class GrowthScenario
     // The ingest scenario's worker and stream fill, as the scale section runs them: a fresh stream, the worker started
     // (it creates the stream and its durable consumer) and stopped while the corpus is published, then continued, so
     // the clock runs from the moment it consumes until the consumer has nothing pending or unacknowledged.
+    // Each run starts from a checkpoint, so neither pays for writing out what the fills (or the other run) left dirty.
     private async Task<GrowthIngestRun> RunIngestAsync(string catalogue, string connectionString, long rowsBefore, FeedCorpus corpus, CancellationToken ct)
     {
         await ScaleScenario.DeleteStreamAsync(env, ct);
+        await ExecuteAsync(connectionString, "CHECKPOINT", ct);
         await using var worker = await env.StartServerAsync("ingest", "Consuming stream", new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = connectionString,
@@ -27,13 +29,45 @@ internal sealed partial class GrowthScenario
         }, [], ct);
         await ScaleScenario.SignalAsync(worker.Pid, "STOP", ct);
         await new IngestScenario(env).PrefillAsync(corpus, ct);
+        var blocksBefore = await BlocksAsync(connectionString, ct);
+        var cpuBefore = IngestScenario.CpuOnThePath(env, worker);
         var started = Stopwatch.GetTimestamp();
         await ScaleScenario.SignalAsync(worker.Pid, "CONT", ct);
         await WaitUntilDrainedAsync(corpus.Count, TimeSpan.FromMinutes(10), ct);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpu = IngestScenario.CpuOnThePath(env, worker);
+        var blocks = await BlocksAsync(connectionString, ct);
         var rows = await CountStreamRowsAsync(connectionString, ct);
         BenchEnvironment.Log($"growth: ingest into the {catalogue} catalogue ({rowsBefore:N0} rows): {corpus.Count / seconds:N0} msgs/s, {rows:N0} rows");
-        return new GrowthIngestRun(catalogue, rowsBefore, corpus.Count, seconds, corpus.Count / seconds, rows);
+        return new GrowthIngestRun(catalogue, rowsBefore, corpus.Count, seconds, corpus.Count / seconds, rows)
+        {
+            WorkerCpuSeconds = (cpu.Worker - cpuBefore.Worker).TotalSeconds,
+            NatsCpuSeconds = (cpu.Nats - cpuBefore.Nats).TotalSeconds,
+            PostgresCpuSeconds = (cpu.Postgres - cpuBefore.Postgres).TotalSeconds,
+            BlocksRead = blocks.Read - blocksBefore.Read,
+            BlocksHit = blocks.Hit - blocksBefore.Hit,
+        };
+    }
+
+    // The statistics collector's counters lag by up to its reporting interval; read after the drain's last commit
+    // they may miss the final moments, equally for both runs.
+    private static async Task<(long Read, long Hit)> BlocksAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            "SELECT blks_read, blks_hit FROM pg_stat_database WHERE datname = current_database()", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     // The worker acknowledges after its commit, so a drained consumer means every message is stored.

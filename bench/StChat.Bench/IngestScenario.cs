@@ -30,7 +30,7 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
 
     private sealed record IngestVariant(string Name, Dictionary<string, string> Settings, bool IsDefault = false);
 
-    private (TimeSpan Worker, TimeSpan Nats, TimeSpan Postgres) CpuOnThePath(ChildProcess worker) => (
+    internal static (TimeSpan Worker, TimeSpan Nats, TimeSpan Postgres) CpuOnThePath(BenchEnvironment env, ChildProcess worker) => (
         worker.CpuTime(),
         env.Nats.ProcessId is { } nats ? ProcessCpu.Of(nats) : TimeSpan.Zero,
         ProcessCpu.OfPostgres(env.Postgres.DataDirectory));
@@ -71,11 +71,11 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
                     ["Ingest__Consumer"] = consumer,
                 };
                 worker = await env.StartServerAsync("ingest", "Consuming stream", workerEnv, [], ct);
-                var cpuBefore = CpuOnThePath(worker);
+                var cpuBefore = CpuOnThePath(env, worker);
                 var started = Stopwatch.GetTimestamp();
                 var rows = await WaitUntilDrainedAsync(connectionString, consumer, corpus.Count, TimeSpan.FromMinutes(8), ct);
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                var cpu = CpuOnThePath(worker);
+                var cpu = CpuOnThePath(env, worker);
                 variants.Add(new IngestVariantResult(variant.Name, SettingsText(variant.Settings), variant.IsDefault, seconds, corpus.Count / seconds, rows)
                 {
                     WorkerCpuSeconds = (cpu.Worker - cpuBefore.Worker).TotalSeconds,

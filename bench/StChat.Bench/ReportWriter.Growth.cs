@@ -48,13 +48,17 @@ internal static partial class ReportWriter
         md.AppendLine();
         md.AppendLine("The ingest section's corpus in a fresh stream, drained by the real worker (`StChat.Server ingest`, default configuration), which " +
             "is stopped while the stream fills and continued when the clock starts; the clock stops when the durable consumer has nothing pending " +
-            "or unacknowledged (the worker acknowledges after its commit).");
+            "or unacknowledged (the worker acknowledges after its commit). Each run starts after a `CHECKPOINT`. CPU is per message, as in the " +
+            "ingest section's candidates; blocks are PostgreSQL's reads for this database during the drain (`pg_stat_database`), from outside its " +
+            "shared buffers and from them.");
         md.AppendLine();
-        md.AppendLine("| Catalogue | Rows before | Messages | Seconds | Messages/s | Rows stored |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        md.AppendLine("| Catalogue | Rows before | Messages | Seconds | Messages/s | Rows stored | Worker CPU | nats-server CPU | PostgreSQL CPU | Blocks read / hit |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var i in g.Ingest)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {i.Catalogue} | {i.RowsBefore:N0} | {i.Messages:N0} | {N(i.Seconds, 1)} | {N(i.Rate)} | {i.Rows:N0} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {i.Catalogue} | {i.RowsBefore:N0} | {i.Messages:N0} | {N(i.Seconds, 1)} | {N(i.Rate)} | {i.Rows:N0} | " +
+                $"{PerMessage(i.WorkerCpuSeconds, i.Rows)} | {PerMessage(i.NatsCpuSeconds, i.Rows)} | {PerMessage(i.PostgresCpuSeconds, i.Rows)} | " +
+                $"{i.BlocksRead:N0} / {i.BlocksHit:N0} |");
         }
 
         md.AppendLine();
@@ -65,7 +69,10 @@ internal static partial class ReportWriter
                 $"{ratio:P0} ({N(filled.Rate)} vs {N(empty.Rate)} msgs/s)", ratio >= 0.8));
             if (ratio < 0.8)
             {
-                remains.Add($"Ingest into a catalogue of {filled.RowsBefore:N0} rows runs at {ratio:P0} of the rate into empty tables.");
+                remains.Add($"Ingest into a catalogue of {filled.RowsBefore:N0} rows runs at {ratio:P0} of the rate into empty tables; PostgreSQL " +
+                    $"used {PerMessage(filled.PostgresCpuSeconds, filled.Rows)} of CPU per message against {PerMessage(empty.PostgresCpuSeconds, empty.Rows)} " +
+                    $"and read {filled.BlocksRead:N0} blocks from outside its shared buffers against {empty.BlocksRead:N0}, the worker " +
+                    $"{PerMessage(filled.WorkerCpuSeconds, filled.Rows)} against {PerMessage(empty.WorkerCpuSeconds, empty.Rows)}.");
             }
         }
     }

@@ -117,16 +117,18 @@ internal static partial class ReportWriter
         md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var v in i.Variants)
         {
-            var perMessage = 1e6 / Math.Max(1, v.Rows);
             var busy = (v.WorkerCpuSeconds + v.NatsCpuSeconds + v.PostgresCpuSeconds) / v.Seconds;
             var name = v.IsDefault ? $"**{v.Name}**" : v.Name;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | `{v.Settings}` | {N(v.Seconds, 1)} | {N(v.Rate)} | {v.Rate / i.CopyRate:P0} | {N(v.WorkerCpuSeconds * perMessage, 1)} µs | " +
-                $"{N(v.NatsCpuSeconds * perMessage, 1)} µs | {N(v.PostgresCpuSeconds * perMessage, 1)} µs | {N(busy, 2)} |");
+                $"| {name} | `{v.Settings}` | {N(v.Seconds, 1)} | {N(v.Rate)} | {v.Rate / i.CopyRate:P0} | {PerMessage(v.WorkerCpuSeconds, v.Rows)} | " +
+                $"{PerMessage(v.NatsCpuSeconds, v.Rows)} | {PerMessage(v.PostgresCpuSeconds, v.Rows)} | {N(busy, 2)} |");
         }
 
         md.AppendLine();
     }
+
+    // CPU seconds spread over the messages stored, in microseconds per message.
+    private static string PerMessage(double cpuSeconds, long messages) => $"{N(cpuSeconds * 1e6 / Math.Max(1, messages), 1)} µs";
 
     private static async Task ChatAsync(StringBuilder md, ChatResult c, BenchSettings? settings, ReportCharts charts,
         List<(string, string, bool)> targets, List<string> remains, CancellationToken ct)

@@ -64,12 +64,14 @@ internal sealed partial class CatalogueStore
 
     // The highest sequence number stored for the stream in any of the three tables: three index look-ups. A batch
     // whose every number is higher (the common case: the stream's newest messages) cannot meet a stored message, so
-    // it skips the per-row guards, which cost more than the insert itself.
-    private const string StoredUpTo = """
+    // it skips the per-row guards, which cost more than the insert itself. ORDER BY ... DESC LIMIT 1 rather than max():
+    // when the statistics do not know the stream yet (a new stream in a large catalogue), the planner may answer max()
+    // by reading every row of the stream, a cost that grows with each batch; this form stops at the first key.
+    internal const string StoredUpTo = """
         SELECT coalesce(greatest(
-            (SELECT max(stream_seq) FROM sport_event WHERE stream = $1),
-            (SELECT max(stream_seq) FROM execution WHERE stream = $1),
-            (SELECT max(stream_seq) FROM feed_rejects WHERE stream = $1)), 0)
+            (SELECT stream_seq FROM sport_event WHERE stream = $1 ORDER BY stream_seq DESC LIMIT 1),
+            (SELECT stream_seq FROM execution WHERE stream = $1 ORDER BY stream_seq DESC LIMIT 1),
+            (SELECT stream_seq FROM feed_rejects WHERE stream = $1 ORDER BY stream_seq DESC LIMIT 1)), 0)
         """;
 
     // Open connections that hold the staging tables, each used by one write at a time.
