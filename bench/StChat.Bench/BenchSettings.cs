@@ -119,7 +119,7 @@ internal sealed record BenchSettings
         ShootoutStep = 1_000,
         ShootoutMax = 20_000,
         ShootoutRounds = 20,
-        ShootoutBudget = TimeSpan.FromSeconds(300),
+        ShootoutBudget = TimeSpan.FromSeconds(600),
         IdleConnections = [10_000, 50_000],
         PublishMessages = 100_000,
         Accounts = 40,

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,9 +27,6 @@ internal static class WebHostCommand
         }
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = HostRunner.ShutdownTimeout);
-
-        // Kestrel's socket transport, from the Sockets section (IOQueueCount, UnsafePreferInlineScheduling, ...).
-        builder.Services.Configure<SocketTransportOptions>(builder.Configuration.GetSection("Sockets"));
 
         WebApplication app;
         try
