@@ -1,6 +1,6 @@
 namespace StChat.Bench;
 
-// Sizes and durations of every scenario. The full run fits in about 15 minutes on 2 cores; --quick is for development.
+// Sizes and durations of every scenario. The full run takes about 40 minutes on 2 cores (growth, run only when named, about 10 more); --quick is for development.
 internal sealed record BenchSettings
 {
     public required bool Quick { get; init; }

@@ -146,7 +146,7 @@ internal static partial class ReportWriter
         md.AppendLine("## Reproduce");
         md.AppendLine();
         md.AppendLine("```");
-        md.AppendLine("./stchat bench            # full run, about 15 minutes, rewrites docs/BENCHMARKS.md and docs/bench/*.png");
+        md.AppendLine("./stchat bench            # full run, about 40 minutes, rewrites docs/BENCHMARKS.md and docs/bench/*.png");
         md.AppendLine("./stchat bench --quick    # small sizes, about 3 minutes, writes bench/results/quick/");
         md.AppendLine("./stchat bench --only ingest,publish   # those sections only; the others are kept from bench/results/full.json");
         md.AppendLine("./stchat bench --only accounts         # sign-in rate, REST post → /ws latency, /ws with 20 conversations per socket");
