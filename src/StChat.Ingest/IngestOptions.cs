@@ -101,7 +101,8 @@ public enum StoreMethod
 
     /// <summary>
     /// As <see cref="Copy"/>, but every batch goes through the staging tables, the newest messages too (then moved by
-    /// an unguarded <c>INSERT ... SELECT</c>). Slower; kept to compare with, as the benchmark does.
+    /// an unguarded <c>INSERT ... SELECT</c>), so PostgreSQL writes each row twice; kept to compare with, as the
+    /// benchmark does.
     /// </summary>
     CopyStaged,
 }
