@@ -83,6 +83,15 @@ internal sealed class BenchPostgres : IAsyncDisposable
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    // A maintenance statement (VACUUM, CHECKPOINT) on one database, allowed to run as long as it takes.
+    public static async Task MaintainAsync(string connectionString, string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<string> SettingAsync(string name, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(AdminConnectionString);

@@ -193,10 +193,7 @@ internal sealed partial class GrowthScenario
     private static async Task<GrowthFill> VacuumAsync(string database, string connectionString, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        await using var vacuum = new NpgsqlCommand(VacuumStep, connection) { CommandTimeout = 0 };
-        await vacuum.ExecuteNonQueryAsync(ct);
+        await BenchPostgres.MaintainAsync(connectionString, VacuumStep, ct);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         BenchEnvironment.Log($"growth: {database}: {VacuumStep} in {seconds:N1} s");
         return new GrowthFill(database, VacuumStep, 0, seconds);

@@ -21,7 +21,7 @@ internal sealed partial class GrowthScenario
     private async Task<GrowthIngestRun> RunIngestAsync(string catalogue, string connectionString, long rowsBefore, FeedCorpus corpus, CancellationToken ct)
     {
         await ScaleScenario.DeleteStreamAsync(env, ct);
-        await ExecuteAsync(connectionString, "CHECKPOINT", ct);
+        await BenchPostgres.MaintainAsync(connectionString, "CHECKPOINT", ct);
         await using var worker = await env.StartServerAsync("ingest", "Consuming stream", new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = connectionString,
@@ -60,14 +60,6 @@ internal sealed partial class GrowthScenario
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (reader.GetInt64(0), reader.GetInt64(1));
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(ct);
     }
 
     // The worker acknowledges after its commit, so a drained consumer means every message is stored.

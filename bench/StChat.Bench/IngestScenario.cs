@@ -186,16 +186,8 @@ internal sealed partial class IngestScenario(BenchEnvironment env)
 
     // What autovacuum does soon after a burst of a million rows, done before the latency runs so that its first pass
     // over the new rows is not part of them.
-    private static async Task VacuumAsync(string connectionString, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand("VACUUM (ANALYZE) sport_event, execution, feed_rejects", connection)
-        {
-            CommandTimeout = 0,
-        };
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    private static Task VacuumAsync(string connectionString, CancellationToken ct) =>
+        BenchPostgres.MaintainAsync(connectionString, "VACUUM (ANALYZE) sport_event, execution, feed_rejects", ct);
 
     internal static async Task<long> CountRowsAsync(string connectionString, CancellationToken ct)
     {
