@@ -43,8 +43,8 @@ public sealed record IngestOptions
     public TimeSpan AckWait { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Unacknowledged messages the broker allows the consumer; at least one batch, and two for the worker to fetch a
-    /// batch while the previous one is stored.
+    /// Unacknowledged messages the broker allows the consumer, shared by every worker on it; at least one batch. Each
+    /// worker holds up to BatchSize × (StoresInFlight + 1): one batch per store in flight and one fetched behind them.
     /// </summary>
     public int MaxAckPending { get; init; } = 20_000;
 
