@@ -183,7 +183,11 @@ public sealed class OperationsTests : IAsyncLifetime
         Assert.True(Prometheus.Sum(page, "stchat_chat_frames_rate_limited_total") >= 1, page);
 
         // The instrumented libraries and ASP.NET Core's own meters are exported too.
-        Assert.True(Prometheus.Sum(page, "nats_client_sent_bytes_total") > 0, page);
+        Assert.True(Prometheus.Sum(page, "nats_client_active_subscriptions") > 0, page);
+
+        // NATS.Net's per-message instruments are dropped (see OperationsServiceCollectionExtensions).
+        Assert.DoesNotContain("\nnats_client_sent_bytes", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("\nmessaging_client_", page, StringComparison.Ordinal);
         Assert.Contains("\ndb_client_connection", page, StringComparison.Ordinal);
         Assert.True(Prometheus.Sum(page, "http_server_request_duration_seconds_count") >= 1, page);
         Assert.Contains("\nkestrel_active_connections", page, StringComparison.Ordinal);
