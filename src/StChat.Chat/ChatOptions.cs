@@ -95,7 +95,11 @@ public sealed record ChatOptions
     /// <summary>Shortest interval between two relayed typing notices from one client; extra notices are dropped.</summary>
     public TimeSpan TypingInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Interval of server pings.</summary>
+    /// <summary>
+    /// A connection that has sent nothing for this long is pinged. The WebSocket checks on a timer per connection, every
+    /// quarter of the shorter of this and <see cref="KeepAliveTimeout"/>, so on a node with many connections a longer
+    /// interval costs less.
+    /// </summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>A connection that does not answer a ping within this time is closed as dead.</summary>
