@@ -242,10 +242,4 @@ public abstract class CatalogueStoreTests(StoreMethod method) : MigratedDatabase
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Stream });
         return (T)(await command.ExecuteScalarAsync())!;
     }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
-    }
 }

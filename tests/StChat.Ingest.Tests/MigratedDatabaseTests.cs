@@ -13,6 +13,13 @@ public abstract class MigratedDatabaseTests(string database) : IAsyncLifetime
 
     protected NpgsqlDataSource DataSource => _dataSource!;
 
+    /// <summary>Runs SQL that returns nothing, to set up or change what a test stores.</summary>
+    protected async Task ExecuteAsync(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public async ValueTask InitializeAsync()
     {
         var postgres = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync(database);

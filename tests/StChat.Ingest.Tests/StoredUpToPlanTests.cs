@@ -48,10 +48,4 @@ public sealed partial class StoredUpToPlanTests() : MigratedDatabaseTests("catal
 
     [GeneratedRegex(@"actual rows=(\d+)")]
     private static partial Regex ActualRows();
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
-    }
 }
