@@ -18,16 +18,39 @@ internal sealed class LocalRoomEventBus(AccountSockets accounts, SessionSockets 
 
     public void PublishCommitted(IReadOnlyList<ChatEvent> events)
     {
+        if (events is [var single])
+        {
+            Deliver(single.Room, [single]);
+            return;
+        }
+
+        foreach (var room in events.GroupBy(e => e.Room, StringComparer.Ordinal))
+        {
+            Deliver(room.Key, [.. room]);
+        }
+    }
+
+    // Member by member, each given all of the commit's events for the room in a row (in seq order), rather than event
+    // by event: a member's send loop then wakes once for them, and the transport can send its frames in one write. When
+    // several members post at once, that saves most of the wake-ups and send calls of a large room.
+    private void Deliver(string room, ChatEvent[] events)
+    {
+        if (!_rooms.TryGetValue(room, out var members))
+        {
+            return;
+        }
+
+        // Serialized once here, before the members' send loops race to do it on their own threads.
         foreach (var e in events)
         {
-            if (_rooms.TryGetValue(e.Room, out var members))
+            _ = e.Json;
+        }
+
+        foreach (var member in members)
+        {
+            foreach (var e in events)
             {
-                // Serialized once here, before the members' send loops race to do it on their own threads.
-                _ = e.Json;
-                foreach (var member in members)
-                {
-                    member.OnCommitted(e);
-                }
+                member.OnCommitted(e);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using StChat.Chat.Accounts;
 using Xunit;
 
 namespace StChat.Chat.Tests;
@@ -86,6 +87,23 @@ public sealed class UnitTests
     }
 
     [Fact]
+    public void A_commit_reaches_each_member_whole_and_in_seq_order_before_the_next_member()
+    {
+        var bus = new LocalRoomEventBus(new AccountSockets(), new SessionSockets());
+        var delivered = new List<string>();
+        using var ann = bus.Subscribe("lobby", new RecordingMember("ann", delivered));
+        using var bob = bus.Subscribe("lobby", new RecordingMember("bob", delivered));
+        using var cat = bus.Subscribe("kitchen", new RecordingMember("cat", delivered));
+
+        bus.PublishCommitted([Event("lobby", 1), Event("kitchen", 1), Event("lobby", 2), Event("nobody-here", 1)]);
+
+        Assert.Equal(["ann lobby 1", "ann lobby 2", "bob lobby 1", "bob lobby 2", "cat kitchen 1"], delivered);
+
+        static ChatEvent Event(string room, long seq) =>
+            new(room, seq, ChatAction.Message, "dan", "hi", $"c-{room}-{seq}", new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+    }
+
+    [Fact]
     public void Invalid_options_are_reported_with_the_key_to_fix()
     {
         var result = new ChatOptionsValidator().Validate(null, new ChatOptions
@@ -104,5 +122,20 @@ public sealed class UnitTests
         Assert.Contains("Chat:SendTimeout", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chat:DefaultRoom", result.FailureMessage, StringComparison.Ordinal);
         Assert.True(new ChatOptionsValidator().Validate(null, new ChatOptions()).Succeeded);
+    }
+
+    private sealed class RecordingMember(string user, List<string> delivered) : IRoomSubscriber
+    {
+        public string User => user;
+
+        public void OnCommitted(ChatEvent e) => delivered.Add($"{user} {e.Room} {e.Seq}");
+
+        public void OnEphemeral(ReadOnlyMemory<byte> frame)
+        {
+        }
+
+        public void CatchUp(long lastSeq)
+        {
+        }
     }
 }
