@@ -190,6 +190,23 @@ public sealed class ClientLimitsTests(PostgresDatabaseFixture database) : IClass
         Assert.Equal(HttpStatusCode.TooManyRequests, other.Status);
     }
 
+    [Fact]
+    public async Task An_IPv6_client_counts_by_its_64_network_so_fresh_addresses_in_it_do_not_escape_the_cap()
+    {
+        await using var host = await ChatHost.StartAsync(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["MaxConnectionsPerAddress"] = "1",
+            ["TrustedProxies:0"] = "127.0.0.0/8",
+        });
+        using var first = await ConnectForwardedAsync(host, "2001:db8:1:2::1");
+
+        var sameNetwork = await UpgradeRequest.SendAsync(host.HttpUri, "/rooms/proxy", headers: Forwarded("2001:db8:1:2:ffff::7"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, sameNetwork.Status);
+
+        using var otherNetwork = await ConnectForwardedAsync(host, "2001:db8:1:3::1");
+        Assert.Equal(WebSocketState.Open, otherNetwork.State);
+    }
+
     private static Dictionary<string, string> Forwarded(string address) => new() { ["X-Forwarded-For"] = address };
 
     private static async Task<ClientWebSocket> ConnectForwardedAsync(ChatHost host, string address)

@@ -1,5 +1,7 @@
+using System.Net;
 using System.Text.Json;
 using StChat.Chat.Accounts;
+using StChat.Chat.Security;
 using Xunit;
 
 namespace StChat.Chat.Tests;
@@ -85,6 +87,16 @@ public sealed class UnitTests
         Assert.Equal("c-1", root.GetProperty("id").GetString());
         Assert.Equal("2025-01-02T03:04:05Z", root.GetProperty("ts").GetString());
     }
+
+    [Theory]
+    [InlineData("192.0.2.7", "192.0.2.7")]
+    [InlineData("::ffff:192.0.2.7", "192.0.2.7")]
+    [InlineData("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:3::1", "2001:db8:1:3::/64")]
+    [InlineData("::1", "::/64")]
+    public void A_per_address_limit_counts_an_IPv4_address_or_the_64_network_of_an_IPv6_one(string address, string key) =>
+        Assert.Equal(key, ClientAddress.Key(IPAddress.Parse(address)));
 
     [Fact]
     public void A_commit_reaches_each_member_whole_and_in_seq_order_before_the_next_member()

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using StChat.Chat.Security;
 
 namespace StChat.Chat.Accounts;
 
@@ -125,7 +126,7 @@ internal sealed class LoginThrottle(IOptions<ChatOptions> options, TimeProvider 
 
     private static string AccountKey(string name) => "account:" + AccountName.Key(name);
 
-    private static string AddressKey(IPAddress address) => "address:" + address;
+    private static string AddressKey(IPAddress address) => "address:" + ClientAddress.Key(address);
 
     private sealed record Entry(int Failures, DateTimeOffset LastFailure, DateTimeOffset BlockedUntil);
 }

@@ -10,8 +10,8 @@ using StChat.Chat.Accounts;
 namespace StChat.Chat.Security;
 
 // The limits of ASP.NET Core's rate limiter, one chain for every request, each link keyed by the client address that
-// ForwardedHeadersMiddleware resolved, or by the session token (its SHA-256, as stored). They run before
-// authentication, so a flood of requests costs no session lookups beyond the limits:
+// ForwardedHeadersMiddleware resolved (an IPv6 client by its /64: ClientAddress), or by the session token (its SHA-256,
+// as stored). They run before authentication, so a flood of requests costs no session lookups beyond the limits:
 // - WebSocket upgrades: at most Chat:MaxConnectionsPerAddress open at once (the lease is held while the socket lives)
 //   and Chat:JoinsPerAddressPerMinute opened, so a reconnect loop cannot fill chat_log with joins and exits;
 // - REST (/api/...): Chat:RequestsPerAddressPerMinute per address and Chat:RequestsPerSessionPerMinute per session.
@@ -63,9 +63,7 @@ internal static partial class ClientRateLimits
 
     private static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
 
-    private static string? Address(HttpContext context) => context.Connection.RemoteIpAddress is { } address
-        ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
-        : null;
+    private static string? Address(HttpContext context) => context.Connection.RemoteIpAddress is { } address ? ClientAddress.Key(address) : null;
 
     // `perMinute` on average, up to `burst` at once. The partitioned limiter refills its buckets on its own timer and
     // drops full, idle ones, so one bucket per address costs nothing once the address goes quiet.
