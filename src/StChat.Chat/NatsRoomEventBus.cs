@@ -23,6 +23,10 @@ internal sealed partial class NatsRoomEventBus : BackgroundService, IRoomEventBu
     private const string EphemeralKind = "ephemeral";
     private const int OutboxCapacity = 65_536;
 
+    // At most this many events from other nodes wait for the rest of what is queued, so a steady stream is still
+    // delivered as it comes.
+    private const int MaxArrivedBatch = 256;
+
     private readonly LocalRoomEventBus _local;
     private readonly NatsConnection _nats;
     private readonly ChatLogStore _store;
@@ -172,11 +176,23 @@ internal sealed partial class NatsRoomEventBus : BackgroundService, IRoomEventBu
         }
     }
 
-    private Task FollowRoomAsync(string room, CancellationToken ct) =>
-        FollowAsync(RoomSubject(room), msg => ReceiveRoomFrame(room, msg), ct, onSubscribed: () => ReconcileAsync([room], ct));
+    private Task FollowRoomAsync(string room, CancellationToken ct)
+    {
+        // Another node publishes a commit's events one message each; those that arrived together are delivered here as
+        // one batch, so that, as on the committing node, each member gets them in a row (see LocalRoomEventBus).
+        var arrived = new List<ChatEvent>();
+        return FollowAsync(
+            RoomSubject(room),
+            msg => ReceiveRoomFrame(room, msg, arrived),
+            ct,
+            onSubscribed: () => ReconcileAsync([room], ct),
+            onDrained: () => DeliverArrived(arrived));
+    }
 
-    // One subscription, kept until `ct`: NATS.Net subscribes again by itself after a reconnect.
-    private async Task FollowAsync(string subject, Action<NatsMsg<byte[]>> receive, CancellationToken ct, Func<Task>? onSubscribed = null)
+    // One subscription, kept until `ct`: NATS.Net subscribes again by itself after a reconnect. `onDrained` runs each
+    // time the messages queued so far have all been received, and when the subscription ends.
+    private async Task FollowAsync(
+        string subject, Action<NatsMsg<byte[]>> receive, CancellationToken ct, Func<Task>? onSubscribed = null, Action? onDrained = null)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -190,12 +206,25 @@ internal sealed partial class NatsRoomEventBus : BackgroundService, IRoomEventBu
                     await onSubscribed();
                 }
 
-                await foreach (var msg in subscription.Msgs.ReadAllAsync(ct))
+                try
                 {
-                    if (Header(msg, NodeHeader) != NodeId)
+                    var messages = subscription.Msgs;
+                    while (await messages.WaitToReadAsync(ct))
                     {
-                        receive(msg);
+                        while (messages.TryRead(out var msg))
+                        {
+                            if (Header(msg, NodeHeader) != NodeId)
+                            {
+                                receive(msg);
+                            }
+                        }
+
+                        onDrained?.Invoke();
                     }
+                }
+                finally
+                {
+                    onDrained?.Invoke();
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -210,7 +239,7 @@ internal sealed partial class NatsRoomEventBus : BackgroundService, IRoomEventBu
         }
     }
 
-    private void ReceiveRoomFrame(string room, NatsMsg<byte[]> msg)
+    private void ReceiveRoomFrame(string room, NatsMsg<byte[]> msg, List<ChatEvent> arrived)
     {
         if (msg.Data is not { } data)
         {
@@ -230,11 +259,38 @@ internal sealed partial class NatsRoomEventBus : BackgroundService, IRoomEventBu
                 return;
             }
 
-            _local.PublishCommitted([e]);
+            arrived.Add(e);
+            if (arrived.Count >= MaxArrivedBatch)
+            {
+                DeliverArrived(arrived);
+            }
+
             return;
         }
 
+        // Typing and presence frames keep their place after the events that arrived before them.
+        DeliverArrived(arrived);
         _local.PublishEphemeral(room, data, exceptUser: Header(msg, ExceptUserHeader));
+    }
+
+    // Events of one room from other nodes, in seq order: nodes that commit to the same room at the same moment publish
+    // independently, so their events may arrive out of order.
+    private void DeliverArrived(List<ChatEvent> arrived)
+    {
+        if (arrived.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            arrived.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+            _local.PublishCommitted(arrived);
+        }
+        finally
+        {
+            arrived.Clear();
+        }
     }
 
     private static string? Header(NatsMsg<byte[]> msg, string name) =>
