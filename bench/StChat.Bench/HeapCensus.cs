@@ -57,17 +57,15 @@ internal static class HeapCensus
         ];
     }
 
-    // The same growth by the assembly that defines each type (a generic type counts for the assembly of its definition:
-    // an async state machine box is CoreLib's, whatever method it runs).
-    public static List<HeapTypeShare> PerAssembly(Dictionary<string, HeapTypeTotal> with, Dictionary<string, HeapTypeTotal> without, int count)
+    // The same growth by who keeps the objects: Kestrel, ASP.NET Core, System.Net.WebSockets, StChat, or the runtime's
+    // own types that any of them use (strings, locks, cancellation tokens, tasks, timers), in HeapOwner's order.
+    public static List<HeapTypeShare> PerOwner(Dictionary<string, HeapTypeTotal> with, Dictionary<string, HeapTypeTotal> without, int count)
     {
         var growth = Growth(with, without, count);
+        var byOwner = growth.ToLookup(g => HeapOwner.Of(g.Share.Type, g.Assembly));
         return
         [
-            .. growth.GroupBy(g => g.Assembly)
-                .Select(a => new HeapTypeShare(a.Key, a.Sum(g => g.Share.Bytes), a.Sum(g => g.Share.Objects)))
-                .Where(a => a.Bytes > 0)
-                .OrderByDescending(a => a.Bytes),
+            .. HeapOwner.All.Select(owner => new HeapTypeShare(owner, byOwner[owner].Sum(g => g.Share.Bytes), byOwner[owner].Sum(g => g.Share.Objects))),
             Unsized(with, without, count, [.. growth.Select(g => g.Share)]),
         ];
     }

@@ -1,7 +1,7 @@
 namespace StChat.Bench;
 
-// HeapBytesPerConnection, Holds and HoldsByAssembly: the managed heap per connection, its largest types and the
-// assemblies that define them, from a heap census of our server at its largest count (HeapCensus); null for the peers,
+// HeapBytesPerConnection, Holds and HoldsByOwner: the managed heap per connection, its largest types and who keeps
+// them (HeapOwner), from a heap census of our server at its largest count (HeapCensus); null for the peers,
 // for smaller counts and when the census could not be taken.
 internal sealed record IdleMemoryResult(string Server, int Connections, long BaselineRssBytes, long RssBytes, double BytesPerConnection, double ConnectSeconds)
 {
@@ -9,7 +9,7 @@ internal sealed record IdleMemoryResult(string Server, int Connections, long Bas
 
     public List<HeapTypeShare>? Holds { get; init; }
 
-    public List<HeapTypeShare>? HoldsByAssembly { get; init; }
+    public List<HeapTypeShare>? HoldsByOwner { get; init; }
 }
 
 // One type of object an idle connection holds: its bytes and objects per connection.

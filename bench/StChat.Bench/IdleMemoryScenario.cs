@@ -54,7 +54,7 @@ internal sealed class IdleMemoryScenario(BenchEnvironment env)
                 {
                     HeapBytesPerConnection = (double)(HeapCensus.TotalBytes(census) - HeapCensus.TotalBytes(without)) / last.Connections,
                     Holds = HeapCensus.PerConnection(census, without, last.Connections, CensusTypes),
-                    HoldsByAssembly = HeapCensus.PerAssembly(census, without, last.Connections),
+                    HoldsByOwner = HeapCensus.PerOwner(census, without, last.Connections),
                 };
             }
         }

@@ -37,22 +37,36 @@ internal static partial class ReportWriter
             }
         }
 
-        if (memory.LastOrDefault(m => m.Holds is not null) is { } census)
+        var census = memory.LastOrDefault(m => m.Holds is not null);
+        if (census is not null)
         {
             HoldsTable(md, census);
         }
 
         if (missed.Count > 0)
         {
-            // The census names the next bottleneck: the assemblies whose objects each idle connection keeps alive.
-            var largest = memory.LastOrDefault(m => m.HoldsByAssembly is { Count: > 0 })?.HoldsByAssembly!
-                .OrderByDescending(a => a.Bytes).Take(3).Select(a => $"`{a.Type}` {a.Bytes:N0} B").ToList();
-            remains.Add($"Memory per idle connection: {string.Join(", ", missed)}." + (largest is null
-                ? ""
-                : $" The heap census puts the largest shares of an idle connection in {string.Join(", ", largest)}: the HTTP/1.1 connection " +
-                  "Kestrel keeps under an upgraded socket, its pipes and the request's async frames, which stay alive for the socket's lifetime. " +
-                  "What is ours is listed in the census table."));
+            remains.Add($"Memory per idle connection: {string.Join(", ", missed)}." + (census?.HoldsByOwner is { Count: > 0 } ? " " + OwnersRemain(census) : ""));
         }
+    }
+
+    // The next bottleneck, from the census by owner: what Kestrel and the WebSocket keep per connection on their own,
+    // whatever the application does, against the goal.
+    private static string OwnersRemain(IdleMemoryResult m)
+    {
+        double Owned(string owner) => m.HoldsByOwner!.Where(o => o.Type == owner).Sum(o => o.Bytes);
+        var transport = Owned(HeapOwner.Kestrel) + Owned(HeapOwner.WebSockets);
+        var goal = 8 * 1024;
+        var text = $"Of the {m.HeapBytesPerConnection / 1024:N1} KiB each keeps on the managed heap at {m.Connections:N0} (the census by owner), " +
+            $"Kestrel holds {Owned(HeapOwner.Kestrel) / 1024:N1} KiB and System.Net.WebSockets {Owned(HeapOwner.WebSockets) / 1024:N1} KiB: " +
+            $"{transport / 1024:N1} KiB, {transport / goal:P0} of the goal, that come with any WebSocket accepted through Kestrel's HTTP/1.1 upgrade " +
+            $"and live as long as it. The request ASP.NET Core keeps open under the socket (its HttpContext, the hosting diagnostics, the " +
+            $"authentication and rate-limiting middleware it passed) holds {Owned(HeapOwner.AspNetCore) / 1024:N1} KiB, the runtime types they all " +
+            $"use {Owned(HeapOwner.Runtime) / 1024:N1} KiB, and StChat's own objects {Owned(HeapOwner.StChat) / 1024:N1} KiB.";
+        return transport >= 0.9 * goal
+            ? text + $" The goal leaves {(goal - transport) / 1024:N1} KiB for the request, the session and the GC's free space together, so it " +
+              "cannot be met while Kestrel serves the socket; parsing the upgrade and framing WebSockets ourselves on a bare socket would be " +
+              "protocol code of our own."
+            : text + " The rest of the way is in the request's middleware and StChat's objects, listed in the census table.";
     }
 
     // The heap census: what the managed part of each idle connection is made of, type by type.
@@ -65,23 +79,25 @@ internal static partial class ReportWriter
             $"**{m.HeapBytesPerConnection / 1024:N1} KiB** of its {m.BytesPerConnection / 1024:N1} KiB of RSS. The rest is outside the live objects: free space the GC keeps between collections and its " +
             "allocation budget, and native memory (the kernel's socket buffers are not in RSS at all). A row is the size dotnet-gcdump gives the type times the number of its objects: exact for " +
             "objects of a fixed size; for arrays and strings the tool gives one object's size, so their rows are approximate and the last row is what " +
-            "the rows miss (or count twice) of the heap total.");
+            "the rows miss (or count twice) of the heap total. The first table gives each type to who keeps it: the first of Kestrel's, ASP.NET Core's, " +
+            "System.Net.WebSockets' or StChat's namespaces in the type's name (the state machine of an async method counts for the method's type), else the " +
+            "assembly that defines it; the runtime's own types, which name none of them, are a row of their own.");
         md.AppendLine();
-        if (m.HoldsByAssembly is { } assemblies)
+        if (m.HoldsByOwner is { } owners)
         {
-            SharesTable(md, "Assembly that defines the type", assemblies);
+            SharesTable(md, "Who keeps it", owners, code: false);
         }
 
         SharesTable(md, "Type", m.Holds!);
     }
 
-    private static void SharesTable(StringBuilder md, string what, List<HeapTypeShare> shares)
+    private static void SharesTable(StringBuilder md, string what, List<HeapTypeShare> shares, bool code = true)
     {
         md.AppendLine(CultureInfo.InvariantCulture, $"| {what} | Bytes per connection | Objects per connection |");
         md.AppendLine("|---|---:|---:|");
         foreach (var share in shares)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| `{share.Type}` | {share.Bytes:N0} | {(share.Objects == 0 ? "" : share.Objects.ToString("N2", CultureInfo.InvariantCulture))} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {(code ? $"`{share.Type}`" : share.Type)} | {share.Bytes:N0} | {(share.Objects == 0 ? "" : share.Objects.ToString("N2", CultureInfo.InvariantCulture))} |");
         }
 
         md.AppendLine();
