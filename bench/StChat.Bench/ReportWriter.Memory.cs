@@ -62,7 +62,7 @@ internal static partial class ReportWriter
             $"and live as long as it. The request ASP.NET Core keeps open under the socket (its HttpContext, the hosting diagnostics, the " +
             $"authentication and rate-limiting middleware it passed) holds {Owned(HeapOwner.AspNetCore) / 1024:N1} KiB, the runtime types they all " +
             $"use {Owned(HeapOwner.Runtime) / 1024:N1} KiB, and StChat's own objects {Owned(HeapOwner.StChat) / 1024:N1} KiB.";
-        return transport >= 0.9 * goal
+        return transport >= 0.95 * goal
             ? text + $" The goal leaves {(goal - transport) / 1024:N1} KiB for the request, the session and the GC's free space together, so it " +
               "cannot be met while Kestrel serves the socket; parsing the upgrade and framing WebSockets ourselves on a bare socket would be " +
               "protocol code of our own."
