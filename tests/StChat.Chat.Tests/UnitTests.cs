@@ -109,10 +109,48 @@ public sealed class UnitTests
 
         bus.PublishCommitted([Event("lobby", 1), Event("kitchen", 1), Event("lobby", 2), Event("nobody-here", 1)]);
 
-        Assert.Equal(["ann lobby 1", "ann lobby 2", "bob lobby 1", "bob lobby 2", "cat kitchen 1"], delivered);
+        // Members are served in no particular order, each with the whole commit for the room in a row.
+        Assert.True(
+            delivered is ["ann lobby 1", "ann lobby 2", "bob lobby 1", "bob lobby 2", "cat kitchen 1"]
+                or ["bob lobby 1", "bob lobby 2", "ann lobby 1", "ann lobby 2", "cat kitchen 1"],
+            string.Join(", ", delivered));
 
         static ChatEvent Event(string room, long seq) =>
             new(room, seq, ChatAction.Message, "dan", "hi", $"c-{room}-{seq}", new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+    }
+
+    [Fact]
+    public void A_room_whose_last_member_leaves_while_another_joins_keeps_the_one_who_joined()
+    {
+        var bus = new LocalRoomEventBus(new AccountSockets(), new SessionSockets());
+        var seq = 0L;
+
+        // One thread empties the room again and again while the other joins it, publishes and checks it was served:
+        // a join that finds the room as its last member leaves must land in a room that publishing still reaches.
+        var churn = Task.Run(() =>
+        {
+            for (var i = 0; i < 100_000; i++)
+            {
+                bus.Subscribe("lobby", new RecordingMember("ann", [])).Dispose();
+            }
+        }, TestContext.Current.CancellationToken);
+        var missed = 0;
+        while (!churn.IsCompleted)
+        {
+            var delivered = new List<string>();
+            using (bus.Subscribe("lobby", new RecordingMember("bob", delivered)))
+            {
+                bus.PublishCommitted([new ChatEvent("lobby", ++seq, ChatAction.Message, "dan", "hi", $"c-{seq}", DateTime.UnixEpoch)]);
+            }
+
+            missed += delivered.Count == 1 ? 0 : 1;
+        }
+
+        Assert.Equal(0, missed);
+        var after = new List<string>();
+        using var cat = bus.Subscribe("lobby", new RecordingMember("cat", after));
+        bus.PublishCommitted([new ChatEvent("lobby", ++seq, ChatAction.Message, "dan", "hi", $"c-{seq}", DateTime.UnixEpoch)]);
+        Assert.Equal([$"cat lobby {seq}"], after);
     }
 
     [Fact]
