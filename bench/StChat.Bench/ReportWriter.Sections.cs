@@ -219,6 +219,7 @@ internal static partial class ReportWriter
         // cap is a lower bound, so no room of ours proves the target against it.
         if (Largest(2) is { } bun)
         {
+            var step = ShootoutStep(c);
             var metBun = ours > 0 && ours >= bun && !Capped(2);
             targets.Add(("StChat serves a room at least as large as Bun's at p95 < 500 ms (4 senders)", $"{ours:N0} vs {bun:N0} clients" + (Capped(2) ? cappedNote : ""), metBun));
             if (!metBun && Capped(2))
@@ -226,10 +227,10 @@ internal static partial class ReportWriter
                 remains.Add($"The Bun peer was still under 500 ms at the size cap of {bun:N0} clients, so this run cannot show that our room " +
                     $"({ours:N0}) is at least as large; a run with a higher cap (the full run's, or a raised open-file limit) decides it.");
             }
-            else if (metBun && ours - bun <= 2 * ShootoutStep(c))
+            else if (metBun && ours - bun <= 2 * step)
             {
                 remains.Add($"Largest room: {ours:N0} clients against the Bun peer's {bun:N0}, met by a margin within the one or two steps " +
-                    $"of {ShootoutStep(c):N0} by which the largest room moves from run to run (the load generator shares the 2 cores with the " +
+                    $"of {step:N0} by which the largest room moves from run to run (the load generator shares the 2 cores with the " +
                     "server under test), so one run does not settle it either way.");
             }
             else if (!metBun)
