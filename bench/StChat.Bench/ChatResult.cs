@@ -28,4 +28,18 @@ internal sealed record FanoutAllocation(long Events, long AllocatedBytes, long I
     public long Bytes => Math.Max(0, AllocatedBytes - IdleBytes);
 }
 
-internal sealed record ShootoutStep(string Server, int Clients, int Samples, int TimedOut, double P50Ms, double P95Ms, double MaxMs);
+internal sealed record ShootoutStep(string Server, int Clients, int Samples, int TimedOut, double P50Ms, double P95Ms, double MaxMs)
+{
+    // Where the cores went while the step's broadcasts ran back to back: frames the load clients received, and the CPU
+    // seconds of the server under test, of the harness (the load generator), and of PostgreSQL. Absent (0) in results
+    // saved before they were measured.
+    public double Seconds { get; init; }
+
+    public long Deliveries { get; init; }
+
+    public double ServerCpuSeconds { get; init; }
+
+    public double LoadCpuSeconds { get; init; }
+
+    public double PostgresCpuSeconds { get; init; }
+}

@@ -58,6 +58,9 @@ internal sealed class ChatShootoutScenario(BenchEnvironment env)
         var planned = settings.ShootoutRounds * settings.ChatSenders;
         var samples = new List<double>();
         var timedOut = 0;
+        var frames = load.Sink.Frames;
+        var cpu = CpuNow(target);
+        var started = Stopwatch.GetTimestamp();
         for (var round = 0; round < settings.ShootoutRounds; round++)
         {
             timedOut += await RoundAsync(target, load, samples, ct);
@@ -69,10 +72,25 @@ internal sealed class ChatShootoutScenario(BenchEnvironment env)
             }
         }
 
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var used = CpuNow(target);
         samples.Sort();
         double Percentile(double q) => samples.Count == 0 ? double.NaN : samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
-        return new ShootoutStep(target.Name, load.Clients.Count, samples.Count, timedOut, Percentile(0.5), Percentile(0.95), samples.Count == 0 ? double.NaN : samples[^1]);
+        return new ShootoutStep(target.Name, load.Clients.Count, samples.Count, timedOut, Percentile(0.5), Percentile(0.95), samples.Count == 0 ? double.NaN : samples[^1])
+        {
+            Seconds = seconds,
+            Deliveries = load.Sink.Frames - frames,
+            ServerCpuSeconds = (used.Server - cpu.Server).TotalSeconds,
+            LoadCpuSeconds = (used.Load - cpu.Load).TotalSeconds,
+            PostgresCpuSeconds = (used.Postgres - cpu.Postgres).TotalSeconds,
+        };
     }
+
+    // The three processes that share the cores during a step; the peers leave PostgreSQL idle.
+    private (TimeSpan Server, TimeSpan Load, TimeSpan Postgres) CpuNow(ChatTarget target) => (
+        target.Process.CpuTime(),
+        ProcessCpu.Of(Environment.ProcessId),
+        ProcessCpu.OfPostgres(env.Postgres.DataDirectory));
 
     // ChatSenders members broadcast at the same moment; each round trip (RoundTimeout for one that does not complete)
     // goes to `samples`. Returns how many timed out.

@@ -135,6 +135,50 @@ internal static partial class ReportWriter
     // CPU seconds spread over the messages stored, in microseconds per message.
     private static string PerMessage(double cpuSeconds, long messages) => $"{N(cpuSeconds * 1e6 / Math.Max(1, messages), 1)} µs";
 
+    // A shootout step's CPU seconds per frame delivered, in microseconds; results saved before CPU was measured have none.
+    private static double Micros(ShootoutStep s, double cpuSeconds) => cpuSeconds * 1e6 / s.Deliveries;
+
+    private static string PerDelivery(ShootoutStep s, double cpuSeconds) =>
+        s.Deliveries == 0 ? "n/a" : $"{N(Micros(s, cpuSeconds), 1)} µs";
+
+    private static string CoresBusy(ShootoutStep s) =>
+        s.Seconds == 0 ? "n/a" : N((s.ServerCpuSeconds + s.LoadCpuSeconds + s.PostgresCpuSeconds) / s.Seconds, 2);
+
+    // Where the cores went at the largest room that both our server and the Bun peer ran, when CPU was measured: the
+    // step is bounded by what a delivery costs the whole machine, the load generator included.
+    private static string ShootoutCpuSplit(ChatResult c)
+    {
+        var ours = c.Shootout.Where(s => ChatSeries(s.Server) == 0 && s.Deliveries > 0).ToDictionary(s => s.Clients);
+        if (c.Shootout.Where(s => ChatSeries(s.Server) == 2 && s.Deliveries > 0 && ours.ContainsKey(s.Clients))
+                .MaxBy(s => s.Clients) is not { } bun)
+        {
+            return "";
+        }
+
+        var stchat = ours[bun.Clients];
+        double Total(ShootoutStep s) => Micros(s, s.ServerCpuSeconds + s.LoadCpuSeconds + s.PostgresCpuSeconds);
+        return $" Measured at {bun.Clients:N0} clients, the largest room both ran: the server, the load generator and PostgreSQL kept " +
+            $"{CoresBusy(stchat)} of the 2 cores busy with ours and {CoresBusy(bun)} with Bun, so the step is bounded by what a delivery costs " +
+            $"the whole machine: {N(Total(stchat), 1)} µs with ours ({N(Micros(stchat, stchat.ServerCpuSeconds), 1)} µs our server, " +
+            $"{N(Micros(stchat, stchat.LoadCpuSeconds), 1)} µs the load generator, {N(Micros(stchat, stchat.PostgresCpuSeconds), 1)} µs PostgreSQL) " +
+            $"against {N(Total(bun), 1)} µs with Bun ({N(Micros(bun, bun.ServerCpuSeconds), 1)} µs Bun, {N(Micros(bun, bun.LoadCpuSeconds), 1)} µs " +
+            "the load generator). On loopback the kernel's receive path for a client's socket often runs in the sending process and counts as " +
+            "its CPU, so the split between server and load generator is approximate; the total is not." + LoadGeneratorBias(stchat, bun);
+    }
+
+    // When our server costs more per delivery than Bun and the rooms still come out close, it is the load generator
+    // that levels them: the report says so rather than let the room sizes speak for the servers alone.
+    private static string LoadGeneratorBias(ShootoutStep stchat, ShootoutStep bun)
+    {
+        var (oursServer, bunServer) = (Micros(stchat, stchat.ServerCpuSeconds), Micros(bun, bun.ServerCpuSeconds));
+        var (oursLoad, bunLoad) = (Micros(stchat, stchat.LoadCpuSeconds), Micros(bun, bun.LoadCpuSeconds));
+        return oursServer > bunServer && bunLoad > oursLoad
+            ? $" Our server itself used more CPU per delivery than Bun ({N(oursServer, 1)} against {N(bunServer, 1)} µs); the rooms come out " +
+                $"close because this load generator spends more per delivery receiving from Bun ({N(bunLoad, 1)} against {N(oursLoad, 1)} µs), " +
+                "so with a lighter load generator, or one on another machine, Bun's room is likely to be the larger."
+            : "";
+    }
+
     // The step the shootout grew its rooms by: the gap between its two smallest sizes.
     private static int ShootoutStep(ChatResult c)
     {
@@ -189,11 +233,15 @@ internal static partial class ReportWriter
             $"{settings?.ShootoutRounds ?? 0} rounds after one warm-up round that is not measured; a broadcast's round trip ends when the last member has received it. " +
             $"A broadcast not complete after 5 s is counted as timed out and enters the percentiles as 5 s, so a step fails on its p95, not on one slow broadcast.");
         md.AppendLine();
-        md.AppendLine("| Server | Clients | Broadcasts | p50 | p95 | max |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        md.AppendLine("CPU is what each process used while the step's broadcasts ran back to back, per frame the members received: the server under test, " +
+            "the load generator (this harness: every member's receive loop) and PostgreSQL (ours only). Cores busy is all three together over the step's time.");
+        md.AppendLine();
+        md.AppendLine("| Server | Clients | Broadcasts | p50 | p95 | max | Server CPU | Load generator CPU | PostgreSQL CPU | Cores busy |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in c.Shootout)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Server} | {s.Clients:N0} | {s.Samples}{(s.TimedOut > 0 ? $" ({s.TimedOut} timed out)" : "")} | {N(s.P50Ms, 1)} ms | {N(s.P95Ms, 1)} ms | {N(s.MaxMs, 1)} ms |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Server} | {s.Clients:N0} | {s.Samples}{(s.TimedOut > 0 ? $" ({s.TimedOut} timed out)" : "")} | {N(s.P50Ms, 1)} ms | {N(s.P95Ms, 1)} ms | {N(s.MaxMs, 1)} ms | " +
+                $"{PerDelivery(s, s.ServerCpuSeconds)} | {PerDelivery(s, s.LoadCpuSeconds)} | {PerDelivery(s, s.PostgresCpuSeconds)} | {CoresBusy(s)} |");
         }
 
         md.AppendLine();
@@ -231,7 +279,11 @@ internal static partial class ReportWriter
             {
                 remains.Add($"Largest room: {ours:N0} clients against the Bun peer's {bun:N0}, met by a margin within the one or two steps " +
                     $"of {step:N0} by which the largest room moves from run to run (the load generator shares the 2 cores with the " +
-                    "server under test), so one run does not settle it either way.");
+                    "server under test), so one run does not settle it either way." + ShootoutCpuSplit(c));
+            }
+            else if (metBun)
+            {
+                remains.Add($"Largest room: {ours:N0} clients against the Bun peer's {bun:N0}, met." + ShootoutCpuSplit(c));
             }
             else if (!metBun)
             {
@@ -239,8 +291,8 @@ internal static partial class ReportWriter
                     "uWebSockets (C++), which writes it to every subscriber, and stores nothing; our server commits every message and every join " +
                     "to PostgreSQL before delivery. Once a commit's events are handed out, what a delivery costs our server is the write path " +
                     "of each frame: ManagedWebSocket, Kestrel's output pipe of that connection and a send() per member per commit, most of it in " +
-                    "the kernel and in touching each connection's own objects. The load generator shares the 2 cores with the server under " +
-                    "test, and the largest room moves by one or two steps from run to run.");
+                    "the kernel and in touching each connection's own objects. The largest room moves by one or two steps from run to run." +
+                    ShootoutCpuSplit(c));
             }
         }
 
