@@ -86,7 +86,7 @@ internal sealed class ChatShootoutScenario(BenchEnvironment env)
         };
     }
 
-    // The three processes that share the cores during a step; the peers leave PostgreSQL idle.
+    // The three processes that share the cores during a step; while a peer runs, PostgreSQL does only background work.
     private (TimeSpan Server, TimeSpan Load, TimeSpan Postgres) CpuNow(ChatTarget target) => (
         target.Process.CpuTime(),
         ProcessCpu.Of(Environment.ProcessId),

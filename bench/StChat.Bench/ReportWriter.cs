@@ -76,7 +76,7 @@ internal static partial class ReportWriter
 
         if (r.Chat is { } chat)
         {
-            await ChatAsync(md, chat, r.Settings, charts, targets, remains, ct);
+            await ChatAsync(md, chat, r.Settings, r.Machine.Cores, charts, targets, remains, ct);
         }
 
         if (r.Memory is { } memory)
