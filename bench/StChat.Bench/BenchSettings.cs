@@ -29,6 +29,10 @@ internal sealed record BenchSettings
 
     public required TimeSpan ShootoutBudget { get; init; }
 
+    // The room size of the shootout's cross-check with a lighter load generator (one Bun process as every member); not
+    // required, so results saved before it existed still load.
+    public int LightLoadClients { get; init; }
+
     public required int[] IdleConnections { get; init; }
 
     // Not required, so results saved before the publish section existed still render.
@@ -120,6 +124,7 @@ internal sealed record BenchSettings
         ShootoutMax = 20_000,
         ShootoutRounds = 20,
         ShootoutBudget = TimeSpan.FromSeconds(600),
+        LightLoadClients = 10_000,
         IdleConnections = [10_000, 50_000],
         PublishMessages = 100_000,
         Accounts = 40,
@@ -152,6 +157,7 @@ internal sealed record BenchSettings
         ShootoutMax = 1_000,
         ShootoutRounds = 10,
         ShootoutBudget = TimeSpan.FromSeconds(30),
+        LightLoadClients = 1_000,
         IdleConnections = [2_000],
         PublishMessages = 20_000,
         Accounts = 16,

@@ -8,6 +8,9 @@ internal sealed record ChatResult
 
     public List<ShootoutStep> Shootout { get; init; } = [];
 
+    // The shootout's broadcast rounds at one room size with a lighter load generator, for ours and the Bun peer.
+    public List<ShootoutStep> LightLoad { get; init; } = [];
+
     public Dictionary<string, int> LargestRoom { get; init; } = [];
 
     public Dictionary<string, string> ShootoutStopReason { get; init; } = [];

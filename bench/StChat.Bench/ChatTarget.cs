@@ -14,9 +14,13 @@ internal sealed class ChatTarget(string name, bool stchat, int port, ChildProces
 
     public ChildProcess Process { get; } = process;
 
-    public Uri RoomUri(string room, int client) => StChat
-        ? new Uri($"ws://127.0.0.1:{port}/rooms/{room}?name=u{client}")
-        : new Uri($"ws://127.0.0.1:{port}/{room}");
+    public Uri RoomUri(string room, int client) =>
+        new(RoomUriTemplate(room).Replace("{i}", client.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+
+    // A member's address in `room`, with {i} where the client's number goes (ours names each member by it).
+    public string RoomUriTemplate(string room) => StChat
+        ? $"ws://127.0.0.1:{port}/rooms/{room}?name=u{{i}}"
+        : $"ws://127.0.0.1:{port}/{room}";
 
     // REST and /ws of our server (accounts and conversations); the Node peer has neither.
     public Uri HttpUri => new($"http://127.0.0.1:{port}/");

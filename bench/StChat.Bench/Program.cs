@@ -171,6 +171,14 @@ static async Task<ChatResult> RunChatAsync(BenchEnvironment env, bool fanout, Ca
         result.ShootoutStopReason[target.Name] = reason;
     }
 
+    // The cross-check with a lighter load generator, on fresh processes again: ours and the Bun peer, the pair the
+    // shootout's closest target compares.
+    foreach (var start in new Func<Task<ChatTarget>>[] { () => ChatTarget.StartStChatAsync(env, "bench_light", ct), () => ChatTarget.StartBunAsync(env, ct) })
+    {
+        await using var target = await start();
+        result.LightLoad.Add(await shootout.RunLightLoadAsync(target, ct));
+    }
+
     return result;
 }
 

@@ -168,22 +168,67 @@ internal static partial class ReportWriter
             $"against {N(Micros(bun, bun.ServerCpuSeconds + bun.LoadCpuSeconds), 1)} µs with Bun ({N(Micros(bun, bun.ServerCpuSeconds), 1)} µs " +
             $"Bun's server, {N(Micros(bun, bun.LoadCpuSeconds), 1)} µs the load generator). On loopback the kernel's receive path for a client's " +
             "socket often runs in the sending process and counts as its CPU, so how it divides between server and load generator is approximate; " +
-            "their sum does not depend on it." + LoadGeneratorBias(stchat, bun);
+            "their sum does not depend on it." + LoadGeneratorBias(stchat, bun) + LightLoadComparison(c);
     }
 
-    // When our server costs more per delivery than Bun's and the load generator costs more against Bun than against
-    // ours, the load generator leans our way: the report says so rather than let the room sizes speak for the servers.
+    // When our server costs more per delivery than Bun's and the load generator clearly costs more against Bun than
+    // against ours, the load generator leans our way: the report says so rather than let the room sizes speak for the
+    // servers.
     private static string LoadGeneratorBias(ShootoutStep stchat, ShootoutStep bun)
     {
         // Compared as printed, to one decimal, so the sentence never says "more" of two equal figures.
         double Rounded(ShootoutStep s, double cpuSeconds) => Math.Round(Micros(s, cpuSeconds), 1);
         var (oursServer, bunServer) = (Rounded(stchat, stchat.ServerCpuSeconds), Rounded(bun, bun.ServerCpuSeconds));
         var (oursLoad, bunLoad) = (Rounded(stchat, stchat.LoadCpuSeconds), Rounded(bun, bun.LoadCpuSeconds));
-        return oursServer > bunServer && bunLoad > oursLoad
+        // A load generator within a tenth of itself against both is no lean either way.
+        return oursServer > bunServer && bunLoad > 1.1 * oursLoad
             ? $" Our server used more CPU per delivery than Bun's ({N(oursServer, 1)} against {N(bunServer, 1)} µs), and the load generator used " +
-                $"more per delivery receiving from Bun ({N(bunLoad, 1)} against {N(oursLoad, 1)} µs), which leans our way: a lighter load " +
-                "generator, or one on another machine, would likely shift the comparison toward Bun."
+                $"more per delivery receiving from Bun ({N(bunLoad, 1)} against {N(oursLoad, 1)} µs), which leans our way."
             : "";
+    }
+
+    // The cross-check with the lighter load generator, in one sentence, when it ran for both.
+    private static string LightLoadComparison(ChatResult c)
+    {
+        var ours = c.LightLoad.FirstOrDefault(s => ChatSeries(s.Server) == 0 && s.Deliveries > 0);
+        var bun = c.LightLoad.FirstOrDefault(s => ChatSeries(s.Server) == 2 && s.Deliveries > 0);
+        return ours is null || bun is null
+            ? ""
+            : $" With one Bun process as the load generator (the cross-check), in a room of {ours.Clients:N0}: p95 {N(ours.P95Ms, 0)} ms for ours " +
+                $"against {N(bun.P95Ms, 0)} ms for Bun, with {PerDelivery(ours, ours.ServerCpuSeconds)} against {PerDelivery(bun, bun.ServerCpuSeconds)} " +
+                $"of server CPU per delivery and {PerDelivery(ours, ours.LoadCpuSeconds)} against {PerDelivery(bun, bun.LoadCpuSeconds)} for the load generator.";
+    }
+
+    private static void LightLoad(StringBuilder md, ChatResult c, BenchSettings? settings)
+    {
+        if (c.LightLoad.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### The same broadcast with a lighter load generator");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"A cross-check of how much of the shootout belongs to the load generator: every member of one room of " +
+            $"{c.LightLoad[0].Clients:N0} is a WebSocket client of one Bun process (`bench/node/bun-rounds.ts`) instead of a .NET receive loop in the " +
+            $"harness, against a fresh server; one warm-up round, then {settings?.ShootoutRounds ?? 0} rounds of {settings?.ChatSenders ?? 4} simultaneous " +
+            $"broadcasts as above. CPU is counted over the measured rounds, per frame the members received; PostgreSQL is not counted.");
+        md.AppendLine();
+        BroadcastTable(md, c.LightLoad, withPostgres: false);
+    }
+
+    // Broadcast rounds, one row per server and room size, with the CPU each process used per delivery.
+    private static void BroadcastTable(StringBuilder md, List<ShootoutStep> steps, bool withPostgres)
+    {
+        md.AppendLine("| Server | Clients | Broadcasts | p50 | p95 | max | Server CPU | Load generator CPU |" + (withPostgres ? " PostgreSQL CPU |" : "") + " Cores busy |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|" + (withPostgres ? "---:|" : "") + "---:|");
+        foreach (var s in steps)
+        {
+            var postgres = withPostgres ? $" {PerDelivery(s, s.PostgresCpuSeconds)} |" : "";
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Server} | {s.Clients:N0} | {s.Samples}{(s.TimedOut > 0 ? $" ({s.TimedOut} timed out)" : "")} | {N(s.P50Ms, 1)} ms | {N(s.P95Ms, 1)} ms | {N(s.MaxMs, 1)} ms | " +
+                $"{PerDelivery(s, s.ServerCpuSeconds)} | {PerDelivery(s, s.LoadCpuSeconds)} |{postgres} {CoresBusy(s)} |");
+        }
+
+        md.AppendLine();
     }
 
     // How far either server's largest room has moved between shootout runs of one build on the 2-core bench machine; a
@@ -247,15 +292,7 @@ internal static partial class ReportWriter
         md.AppendLine("CPU is what each process used while the step's broadcasts ran back to back, per frame the members received: the server under test, " +
             "the load generator (this harness: every member's receive loop) and PostgreSQL (ours only). Cores busy is all three together over the step's time.");
         md.AppendLine();
-        md.AppendLine("| Server | Clients | Broadcasts | p50 | p95 | max | Server CPU | Load generator CPU | PostgreSQL CPU | Cores busy |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var s in c.Shootout)
-        {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Server} | {s.Clients:N0} | {s.Samples}{(s.TimedOut > 0 ? $" ({s.TimedOut} timed out)" : "")} | {N(s.P50Ms, 1)} ms | {N(s.P95Ms, 1)} ms | {N(s.MaxMs, 1)} ms | " +
-                $"{PerDelivery(s, s.ServerCpuSeconds)} | {PerDelivery(s, s.LoadCpuSeconds)} | {PerDelivery(s, s.PostgresCpuSeconds)} | {CoresBusy(s)} |");
-        }
-
-        md.AppendLine();
+        BroadcastTable(md, c.Shootout, withPostgres: true);
         foreach (var (server, largest) in c.LargestRoom)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- {server}: largest room under target **{largest:N0}** clients; stopped because: {c.ShootoutStopReason[server]}.");
@@ -266,6 +303,7 @@ internal static partial class ReportWriter
             ChatServerLegend[g.Key], g.Key, g.Select(s => ((double)s.Clients, s.P95Ms)).ToList())).ToList();
         await ChartAsync(md, ChartRenderer.LineSvg("Broadcast round trip p95 by room size", "clients in the room", "p95 ms", lines, 500),
             charts, "chat-shootout.png", "Shootout p95 by room size", ct);
+        LightLoad(md, c, settings);
 
         int? Largest(int series) => c.LargestRoom.Where(p => ChatSeries(p.Key) == series).Select(p => (int?)p.Value).FirstOrDefault();
         bool Capped(int series) => c.ShootoutStopReason.Any(p => ChatSeries(p.Key) == series && p.Value.StartsWith("reached the size limit", StringComparison.Ordinal));
