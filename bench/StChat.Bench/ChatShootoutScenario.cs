@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 
 namespace StChat.Bench;
 
@@ -63,50 +62,24 @@ internal sealed class ChatShootoutScenario(BenchEnvironment env)
     {
         var settings = env.Settings;
         var bun = BenchEnvironment.FindBun(env.RepoRoot) ?? throw new InvalidOperationException(BenchEnvironment.BunMissing);
-        var info = new ProcessStartInfo(bun) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var room = $"light{Guid.NewGuid():N}"[..20];
-        foreach (var arg in new[]
-        {
+        using var json = await ChildProcess.RunForJsonAsync(bun,
+        [
             Path.Combine(env.NodeDirectory, "bun-rounds.ts"), target.RoomUriTemplate(room), target.StChat ? "stchat" : "peer",
             Invariant(settings.LightLoadClients), Invariant(settings.ShootoutRounds), Invariant(settings.ChatSenders), Invariant(target.Process.Pid),
-        })
+        ], TimeSpan.FromMinutes(10), ct);
+        var r = json.RootElement;
+        double Number(string name) => r.GetProperty(name).GetDouble();
+        var step = new ShootoutStep(target.Name, r.GetProperty("clients").GetInt32(), r.GetProperty("broadcasts").GetInt32(),
+            r.GetProperty("timedOut").GetInt32(), Number("p50"), Number("p95"), Number("max"))
         {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        try
-        {
-            var output = process.StandardOutput.ReadToEndAsync(ct);
-            var errors = process.StandardError.ReadToEndAsync(ct);
-            await process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMinutes(10), ct);
-            var line = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-            if (process.ExitCode != 0 || line is null)
-            {
-                throw new InvalidOperationException($"bun-rounds.ts against {target.Name} failed (exit {process.ExitCode}): {await errors}");
-            }
-
-            using var json = JsonDocument.Parse(line);
-            var r = json.RootElement;
-            double Number(string name) => r.GetProperty(name).GetDouble();
-            var step = new ShootoutStep(target.Name, r.GetProperty("clients").GetInt32(), r.GetProperty("broadcasts").GetInt32(),
-                r.GetProperty("timedOut").GetInt32(), Number("p50"), Number("p95"), Number("max"))
-            {
-                Seconds = Number("seconds"),
-                Deliveries = r.GetProperty("deliveries").GetInt64(),
-                ServerCpuSeconds = Number("serverCpuSeconds"),
-                LoadCpuSeconds = Number("loadCpuSeconds"),
-            };
-            BenchEnvironment.Log($"shootout, light load generator: {target.Name}: {step.Clients} clients p95 {step.P95Ms:N0} ms");
-            return step;
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+            Seconds = Number("seconds"),
+            Deliveries = r.GetProperty("deliveries").GetInt64(),
+            ServerCpuSeconds = Number("serverCpuSeconds"),
+            LoadCpuSeconds = Number("loadCpuSeconds"),
+        };
+        BenchEnvironment.Log($"shootout, light load generator: {target.Name}: {step.Clients} clients p95 {step.P95Ms:N0} ms");
+        return step;
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

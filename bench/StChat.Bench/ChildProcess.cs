@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 
 namespace StChat.Bench;
 
@@ -70,6 +71,42 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         return child;
+    }
+
+    /// <summary>
+    /// Runs a program to its end (killed, with its children, if it outlives <paramref name="timeout"/>) and parses the
+    /// last line it printed on stdout as JSON: how the Node and Bun helper scripts report a result.
+    /// </summary>
+    public static async Task<JsonDocument> RunForJsonAsync(string fileName, IEnumerable<string> args, TimeSpan timeout, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync(ct);
+            var errors = process.StandardError.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct).WaitAsync(timeout, ct);
+            var line = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+            if (process.ExitCode != 0 || line is null)
+            {
+                var script = info.ArgumentList.Count > 0 ? Path.GetFileName(info.ArgumentList[0]) : "";
+                throw new InvalidOperationException($"{Path.GetFileName(fileName)} {script} failed (exit {process.ExitCode}): {await errors}");
+            }
+
+            return JsonDocument.Parse(line);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     // Resident set size from /proc, in bytes.

@@ -101,24 +101,11 @@ internal sealed class FeedPublishScenario(BenchEnvironment env)
 
     private async Task<FeedPublishResult> RunNodeAsync(string mode, string corpusFile, CancellationToken ct)
     {
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(env.NodeDirectory, "feed-publish.mjs"), env.Nats.Url, Stream, mode, corpusFile,
-            AcksInFlight.ToString(CultureInfo.InvariantCulture) })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        var line = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-        if (process.ExitCode != 0 || line is null)
-        {
-            throw new InvalidOperationException($"feed-publish.mjs {mode} failed (exit {process.ExitCode}): {await errors}");
-        }
-
-        using var json = JsonDocument.Parse(line);
+        using var json = await ChildProcess.RunForJsonAsync("node",
+        [
+            Path.Combine(env.NodeDirectory, "feed-publish.mjs"), env.Nats.Url, Stream, mode, corpusFile,
+            AcksInFlight.ToString(CultureInfo.InvariantCulture),
+        ], TimeSpan.FromMinutes(10), ct);
         var root = json.RootElement;
         return new FeedPublishResult(Node, mode, root.GetProperty("count").GetInt32(), root.GetProperty("seconds").GetDouble(),
             root.GetProperty("rate").GetDouble());
