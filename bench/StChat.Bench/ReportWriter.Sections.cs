@@ -144,7 +144,9 @@ internal static partial class ReportWriter
     // The three processes that shared the cores during a step; a peer leaves PostgreSQL only its background work.
     private static double CpuSeconds(ShootoutStep s) => s.ServerCpuSeconds + s.LoadCpuSeconds + s.PostgresCpuSeconds;
 
-    private static string CoresBusy(ShootoutStep s) => s.Seconds == 0 ? "n/a" : N(CpuSeconds(s) / s.Seconds, 2);
+    private static double Busy(ShootoutStep s) => CpuSeconds(s) / s.Seconds;
+
+    private static string CoresBusy(ShootoutStep s) => s.Seconds == 0 ? "n/a" : N(Busy(s), 2);
 
     // Where the cores went at the largest room size that both our server and the Bun peer ran without a timed-out
     // broadcast (a timed-out broadcast's late frames fall outside its step), when CPU was measured.
@@ -159,14 +161,14 @@ internal static partial class ReportWriter
         }
 
         var stchat = ours[bun.Clients];
-        var saturated = Math.Min(CpuSeconds(stchat) / stchat.Seconds, CpuSeconds(bun) / bun.Seconds) >= 0.9 * cores;
+        var saturated = Math.Min(Busy(stchat), Busy(bun)) >= 0.9 * cores;
         return $" At {bun.Clients:N0} clients, the largest size measured for both, the server, the load generator and PostgreSQL kept " +
             $"{CoresBusy(stchat)} of the {cores} cores busy with ours and {CoresBusy(bun)} with Bun" +
             (saturated ? ", so a step is bounded by what a delivery costs the whole machine, the load generator included" : "") +
-            $". Per delivery: {N(Micros(stchat, CpuSeconds(stchat)), 1)} µs with ours ({N(Micros(stchat, stchat.ServerCpuSeconds), 1)} µs our server, " +
-            $"{N(Micros(stchat, stchat.LoadCpuSeconds), 1)} µs the load generator, {N(Micros(stchat, stchat.PostgresCpuSeconds), 1)} µs PostgreSQL) " +
-            $"against {N(Micros(bun, bun.ServerCpuSeconds + bun.LoadCpuSeconds), 1)} µs with Bun ({N(Micros(bun, bun.ServerCpuSeconds), 1)} µs " +
-            $"Bun's server, {N(Micros(bun, bun.LoadCpuSeconds), 1)} µs the load generator). On loopback the kernel's receive path for a client's " +
+            $". Per delivery: {PerDelivery(stchat, CpuSeconds(stchat))} with ours ({PerDelivery(stchat, stchat.ServerCpuSeconds)} our server, " +
+            $"{PerDelivery(stchat, stchat.LoadCpuSeconds)} the load generator, {PerDelivery(stchat, stchat.PostgresCpuSeconds)} PostgreSQL) " +
+            $"against {PerDelivery(bun, bun.ServerCpuSeconds + bun.LoadCpuSeconds)} with Bun ({PerDelivery(bun, bun.ServerCpuSeconds)} " +
+            $"Bun's server, {PerDelivery(bun, bun.LoadCpuSeconds)} the load generator). On loopback the kernel's receive path for a client's " +
             "socket often runs in the sending process and counts as its CPU, so how it divides between server and load generator is approximate; " +
             "their sum does not depend on it." + LoadGeneratorBias(stchat, bun) + LightLoadComparison(c);
     }
